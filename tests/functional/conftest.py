@@ -1,0 +1,30 @@
+"""Functional tests run against a REAL local undercloud: Swift, Heat and Mistral processes on
+127.0.0.1, started once per test session by the project's own tooling (no mocks anywhere)."""
+import pytest
+
+from tripleo_plan_actions.undercloud.local import LocalUndercloud
+
+
+@pytest.fixture(scope="session")
+def undercloud(tmp_path_factory):
+    cloud = LocalUndercloud(tmp_path_factory.mktemp("undercloud"))
+    cloud.install()
+    cloud.start()
+    try:
+        yield cloud
+    finally:
+        cloud.stop()
+
+
+@pytest.fixture
+def mistral(undercloud):
+    from mistralclient.api import client
+
+    return client.client(mistral_url=undercloud.endpoints["mistral"])
+
+
+@pytest.fixture
+def heat(undercloud):
+    from heatclient import client
+
+    return client.Client("1", endpoint=undercloud.endpoints["heat"], token="fake")

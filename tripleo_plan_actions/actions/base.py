@@ -1,0 +1,36 @@
+"""The edge between Mistral and the pack: typed failures become readable error results.
+
+A pack action subclasses :class:`PlanAction`, takes its inputs in ``__init__`` (Mistral passes the
+task's input as keyword arguments) and implements :meth:`PlanAction.perform`, which receives the
+:class:`~tripleo_plan_actions.connections.Connections` for this run and returns plain data.  A
+:class:`~tripleo_plan_actions.errors.PlanError` raised by ``perform`` becomes an error ``Result``
+whose value is the operator-facing message, so the execution ends in ERROR with that message in its
+``state_info``.  Any other exception is a bug and propagates with its traceback.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from mistral_lib import actions
+
+from tripleo_plan_actions import connections
+from tripleo_plan_actions.errors import PlanError
+
+LOG = logging.getLogger(__name__)
+
+
+class PlanAction(actions.Action):
+    """Base class of the pack's actions."""
+
+    def perform(self, services: connections.Connections, context: Any) -> Any:
+        """Do the work; return JSON-serialisable data or raise PlanError."""
+        raise NotImplementedError
+
+    def run(self, context: Any) -> actions.Result:
+        try:
+            services = connections.for_context(context)
+            return actions.Result(data=self.perform(services, context))
+        except PlanError as error:
+            LOG.warning("%s failed: %s", type(self).__name__, error)
+            return actions.Result(error=str(error))

@@ -1,0 +1,48 @@
+"""Typed failures of the pack.
+
+Every failure an operator can act on is a :class:`PlanError`; its message is written for a person
+and names the plan, file, line, parameter or service concerned.  Actions turn them into error
+``Result`` values at the edge (:mod:`tripleo_plan_actions.actions.base`); anything else is a bug and
+propagates with its traceback.
+"""
+from __future__ import annotations
+
+
+class PlanError(Exception):
+    """A failure with a message fit to show to an operator as it is."""
+
+    kind = "error"
+
+    def to_dict(self) -> dict[str, str]:
+        """What workflow outputs and the UI receive: ``{"kind": ..., "message": ...}``."""
+        return {"kind": self.kind, "message": str(self)}
+
+
+class ConfigurationError(PlanError):
+    """The pack cannot tell how to reach a service (settings file or Keystone catalog)."""
+
+    kind = "configuration"
+
+
+class ServiceError(PlanError):
+    """Swift, Heat or Mistral refused a request or could not be reached."""
+
+    kind = "service"
+
+
+class StackFailed(PlanError):
+    """A Heat stack operation ended in a FAILED state; the message lists the failed resources."""
+
+    kind = "stack_failed"
+
+    def __init__(self, stack: str, status: str, reason: str, failures: list[dict[str, str]]) -> None:
+        lines = [f"stack {stack} ended {status}: {reason}"]
+        lines += [f"  {f['resource']} ({f['type']}): {f['reason']}" for f in failures]
+        super().__init__("\n".join(lines))
+        self.stack = stack
+        self.status = status
+        self.failures = failures
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "stack": self.stack, "status": self.status,
+                "failures": self.failures}

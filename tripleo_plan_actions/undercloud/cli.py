@@ -1,0 +1,95 @@
+"""``tripleo-plan-undercloud``: run a local undercloud (real Swift, Heat, Mistral) on 127.0.0.1.
+
+  tripleo-plan-undercloud install            build the service environments (pinned, from PyPI)
+  tripleo-plan-undercloud up                 start all three, print the endpoints, stop on Ctrl-C
+  tripleo-plan-undercloud run -- CMD ARGS    start, run CMD with OS_MISTRAL_URL etc. set, stop
+
+The servers die with this command, however it ends.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tripleo_plan_actions.undercloud.local import REPO_ROOT, LocalUndercloud
+from tripleo_plan_actions.undercloud.supervisor import ServiceFailed
+from tripleo_plan_actions.undercloud.venvs import InstallFailed
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, frame):
+    raise _Stop()
+
+
+def _state_dir(args) -> tuple[Path, bool]:
+    if args.state_dir:
+        return Path(args.state_dir), False
+    base = REPO_ROOT / ".undercloud"
+    base.mkdir(exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="run-", dir=base)), not args.keep
+
+
+def _print_cloud(cloud: LocalUndercloud) -> None:
+    for name, seconds in cloud.startup_seconds.items():
+        print(f"{name:8} {cloud.endpoints[name]:45} ready in {seconds:.1f} s")
+    for key, value in cloud.client_environment().items():
+        print(f"export {key}={value}")
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tripleo-plan-undercloud", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("install", help="build the service environments")
+    for name in ("up", "run"):
+        command = sub.add_parser(name)
+        command.add_argument("--state-dir", help="keep the services' state here (default: a fresh directory)")
+        command.add_argument("--keep", action="store_true", help="keep the fresh state directory afterwards")
+    sub.choices["run"].add_argument("cmd", nargs=argparse.REMAINDER, help="-- COMMAND ARGS")
+    args = parser.parse_args(argv)
+
+    signal.signal(signal.SIGTERM, _raise_stop)
+    try:
+        if args.command == "install":
+            probe = LocalUndercloud(Path(tempfile.gettempdir()))
+            for name, seconds in probe.install().items():
+                print(f"{name:8} {'up to date' if not seconds else f'installed in {seconds:.0f} s'}")
+            return 0
+        state_dir, remove = _state_dir(args)
+        cloud = LocalUndercloud(state_dir)
+        cloud.install()
+        try:
+            cloud.start()
+            _print_cloud(cloud)
+            if args.command == "up":
+                print("local undercloud running; Ctrl-C stops it", flush=True)
+                while True:
+                    time.sleep(3600)
+            cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+            if not cmd:
+                parser.error("run needs a command after --")
+            return subprocess.call(cmd, env=dict(os.environ, **cloud.client_environment()))
+        finally:
+            cloud.stop()
+            if remove:
+                shutil.rmtree(state_dir, ignore_errors=True)
+    except (KeyboardInterrupt, _Stop):
+        return 130
+    except (ServiceFailed, InstallFailed) as error:
+        print(f"tripleo-plan-undercloud: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
