@@ -83,7 +83,8 @@ class HeatStackCheck(PlanAction):
         try:
             created = heat.stacks.create(stack_name=self.stack_name, template=self.template,
                                          parameters=self.parameters, timeout_mins=max(1, self.timeout // 60))
-            stack_id = created["stack"]["id"]
+            # "name/id" addresses the stack directly; a bare id costs a 302 redirect per call.
+            stack_id = f"{self.stack_name}/{created['stack']['id']}"
             try:
                 stack = wait_for_stack(heat, stack_id, self.timeout)
                 if stack.stack_status != "CREATE_COMPLETE":
