@@ -1,0 +1,243 @@
+"""Plan management actions: create, amend, list, show, export, import, delete.
+
+Thin adapters: read the inputs (and the plan, in one request), call the pure rules of
+:mod:`tripleo_plan_actions.core.plan`, write through :class:`~tripleo_plan_actions.storage.plans.PlanStore`.
+Files given inline are text (``{path: content}``); anything else comes as ONE archive the client put in
+``tripleo-plan-uploads`` beforehand (input ``upload``: its object name).
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+from tripleo_plan_actions import connections
+from tripleo_plan_actions.actions.base import PlanAction
+from tripleo_plan_actions.core import archive as archives
+from tripleo_plan_actions.core import passwords
+from tripleo_plan_actions.core import plan as plans
+from tripleo_plan_actions.errors import PlanError
+from tripleo_plan_actions.storage.plans import PlanStore
+
+EXPORT_FORMAT = 1
+
+
+def _encode(files: Mapping[str, Any] | None, what: str) -> dict[str, bytes]:
+    encoded = {}
+    for path, content in (files or {}).items():
+        if not isinstance(content, str):
+            raise plans.PlanInputError(f"{what} {path}: inline content must be text")
+        encoded[archives.clean_path(path)] = content.encode("utf-8")
+    return encoded
+
+
+def _read_directory(directory: str) -> dict[str, bytes]:
+    """A templates tree on the undercloud, hidden files left out (as THT's tools do)."""
+    if not os.path.isdir(directory):
+        raise plans.PlanInputError(f"templates directory {directory} does not exist on the undercloud")
+    files = {}
+    for root, dirs, names in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for file_name in names:
+            full = os.path.join(root, file_name)
+            if file_name.startswith(".") or os.path.islink(full) or not os.path.isfile(full):
+                continue
+            with open(full, "rb") as stream:
+                files[os.path.relpath(full, directory).replace(os.sep, "/")] = stream.read()
+    return files
+
+
+def _templates(store: PlanStore, upload: str | None, templates_dir: str | None) -> dict[str, bytes]:
+    if bool(upload) == bool(templates_dir):
+        raise plans.PlanInputError("give exactly one of 'upload' (an uploaded archive) or 'templates_dir'")
+    if templates_dir:
+        return _read_directory(templates_dir)
+    return archives.read_archive(store.take_upload(upload))
+
+
+class CreatePlan(PlanAction):
+    """Create plan ``plan`` from a templates archive or directory; generate its passwords.
+
+    Output: ``{plan, files, passwords, inputs}`` (``passwords``: how many were generated; never
+    their values; ``inputs``: the operator's own files kept, ``[{path, sha256, size}]``).
+    """
+
+    def __init__(self, plan: str, upload: str | None = None, templates_dir: str | None = None,
+                 roles_data: str | None = None, network_data: str | None = None,
+                 description: str = "") -> None:
+        self.plan = plan
+        self.upload = upload
+        self.templates_dir = templates_dir
+        self.roles_data = roles_data
+        self.network_data = network_data
+        self.description = description
+
+    def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
+        plans.check_name(self.plan)
+        store = PlanStore(services.swift())
+        try:
+            if store.exists(self.plan):
+                raise plans.PlanExists(f"plan {self.plan} already exists")
+            given = _encode({k: v for k, v in ((plans.ROLES_DATA, self.roles_data),
+                                               (plans.NETWORK_DATA, self.network_data)) if v is not None},
+                            "file")
+            files = plans.new_plan(self.plan, _templates(store, self.upload, self.templates_dir),
+                                   roles_data=given.get(plans.ROLES_DATA),
+                                   network_data=given.get(plans.NETWORK_DATA),
+                                   description=self.description, generated_passwords=passwords.generate())
+            store.create(self.plan, files)
+            inputs = store.store_inputs(self.plan, given) if given else []
+        finally:
+            if self.upload:
+                store.drop_upload(self.upload)
+        environment = plans.load_yaml(plans.PLAN_ENVIRONMENT, files[plans.PLAN_ENVIRONMENT])
+        return {"plan": self.plan, "files": len(files), "passwords": len(environment["passwords"]),
+                "inputs": inputs}
+
+
+class AmendPlan(PlanAction):
+    """Add, replace or delete particular files of plan ``plan``, nothing else.
+
+    ``files``: ``{path: text}``; ``upload``: an archive of files to add or replace; ``delete``: paths.
+    ``allow_meta`` must be set to change plan-environment.yaml.  The files given are also kept in the
+    plan's user inputs.  Output: ``{plan, added, replaced, deleted, inputs}``.
+    """
+
+    def __init__(self, plan: str, files: dict | None = None, upload: str | None = None,
+                 delete: list | None = None, allow_meta: bool = False) -> None:
+        self.plan = plan
+        self.files = files
+        self.upload = upload
+        self.delete = delete or []
+        self.allow_meta = allow_meta
+
+    def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
+        plans.check_name(self.plan)
+        store = PlanStore(services.swift())
+        try:
+            old = store.load(self.plan)
+            put = _encode(self.files, "file")
+            if self.upload:
+                put.update(archives.read_archive(store.take_upload(self.upload)))
+            if not put and not self.delete:
+                raise plans.PlanInputError("nothing to amend: give files, an upload or paths to delete")
+            new, changes = plans.amend(old, put, self.delete, allow_meta=self.allow_meta)
+            store.write(self.plan, old, new)
+            inputs = store.store_inputs(self.plan, put) if put else []
+        finally:
+            if self.upload:
+                store.drop_upload(self.upload)
+        return {"plan": self.plan, **changes, "inputs": inputs}
+
+
+class ListPlans(PlanAction):
+    """Output: ``{plans: [name, ...]}``."""
+
+    def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
+        return {"plans": PlanStore(services.swift()).list()}
+
+
+class ShowPlan(PlanAction):
+    """Roles, networks, available and used environments, parameters (secrets masked)."""
+
+    def __init__(self, plan: str) -> None:
+        self.plan = plan
+
+    def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
+        plans.check_name(self.plan)
+        store = PlanStore(services.swift())
+        return {**plans.describe(self.plan, store.load(self.plan)), "inputs": len(store.inputs(self.plan))}
+
+
+class ExportPlan(PlanAction):
+    """One archive with the plan, its passwords and user inputs: a full backup (SENSITIVE).
+
+    ``include_secrets: false`` leaves the generated passwords out (for sharing).  Output:
+    ``{plan, container, object, bytes, secrets}``; download it from Swift.
+    """
+
+    def __init__(self, plan: str, include_secrets: bool = True) -> None:
+        self.plan = plan
+        self.include_secrets = include_secrets
+
+    def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
+        import json
+
+        plans.check_name(self.plan)
+        store = PlanStore(services.swift())
+        files = store.load(self.plan)
+        if not self.include_secrets:
+            environment = plans.load_yaml(plans.PLAN_ENVIRONMENT, files[plans.PLAN_ENVIRONMENT])
+            environment["passwords"] = {}
+            files[plans.PLAN_ENVIRONMENT] = plans.dump_yaml(environment)
+        members = {f"plan/{path}": content for path, content in files.items()}
+        for digest in store.inputs(self.plan):
+            members[f"inputs/{digest}"] = store.input(self.plan, digest)
+        members["export.json"] = json.dumps({"format": EXPORT_FORMAT, "plan": self.plan,
+                                             "secrets": self.include_secrets}).encode()
+        data = archives.write_archive(members)
+        obj = store.put_export(self.plan, data)
+        return {"plan": self.plan, "container": "tripleo-plan-exports", "object": obj,
+                "bytes": len(data), "secrets": self.include_secrets}
+
+
+class ImportPlan(PlanAction):
+    """Create plan ``plan`` from an export archive (uploaded), with its passwords and user inputs.
+
+    Passwords missing from the archive (an export without secrets) are generated anew.
+    """
+
+    def __init__(self, plan: str, upload: str) -> None:
+        self.plan = plan
+        self.upload = upload
+
+    def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
+        import json
+
+        plans.check_name(self.plan)
+        store = PlanStore(services.swift())
+        try:
+            members = archives.read_archive(store.take_upload(self.upload))
+            if "export.json" not in members:
+                raise plans.PlanInputError("not a plan export: the archive has no export.json")
+            header = json.loads(members["export.json"])
+            if header.get("format") != EXPORT_FORMAT:
+                raise plans.PlanInputError(f"export format {header.get('format')} is not supported")
+            files = {p[len("plan/"):]: c for p, c in members.items() if p.startswith("plan/")}
+            inputs = {p[len("inputs/"):]: c for p, c in members.items() if p.startswith("inputs/")}
+            for digest, content in inputs.items():
+                if plans.sha256(content) != digest:
+                    raise plans.PlanInputError(f"inputs/{digest}: content does not match its sha256")
+            environment = plans.load_yaml(plans.PLAN_ENVIRONMENT, files[plans.PLAN_ENVIRONMENT])
+            environment["name"] = self.plan
+            environment["passwords"] = passwords.generate(environment.get("passwords") or {})
+            files[plans.PLAN_ENVIRONMENT] = plans.dump_yaml(environment)
+            if store.exists(self.plan):
+                raise plans.PlanExists(f"plan {self.plan} already exists")
+            store.create(self.plan, files)
+            store.store_inputs(self.plan, {f"imported/{d}": c for d, c in inputs.items()})
+        finally:
+            store.drop_upload(self.upload)
+        return {"plan": self.plan, "files": len(files), "inputs": len(inputs)}
+
+
+class DeletePlan(PlanAction):
+    """Delete the plan, its user inputs and records; refused while stack ``plan`` exists unless ``force``."""
+
+    def __init__(self, plan: str, force: bool = False) -> None:
+        self.plan = plan
+        self.force = force
+
+    def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
+        from heatclient import exc as heat_exc
+
+        plans.check_name(self.plan)
+        if not self.force:
+            try:
+                stack = services.heat().stacks.get(self.plan)
+            except heat_exc.HTTPNotFound:
+                stack = None
+            if stack is not None and stack.stack_status != "DELETE_COMPLETE":
+                raise PlanError(f"plan {self.plan} is deployed (stack {self.plan} is {stack.stack_status}); "
+                                "delete the stack first, or set force to delete the plan anyway")
+        removed = PlanStore(services.swift()).delete(self.plan)
+        return {"plan": self.plan, "objects_removed": removed}

@@ -1,0 +1,122 @@
+"""Plan archives: reading an operator's tarball safely, and writing deterministic ones.
+
+Pure functions over bytes and plain mappings (path -> bytes).  Reading refuses anything that could
+escape the plan or is not a plain file or directory: ``..`` components, absolute paths, symlinks,
+hard links, devices and FIFOs; it enforces size limits; and a tarball whose files all sit under one
+top-level directory (``tripleo-heat-templates-18.0.0/...``) is read as if that directory were the root.
+"""
+from __future__ import annotations
+
+import io
+import posixpath
+import tarfile
+import zlib
+from typing import Mapping
+
+from tripleo_plan_actions.errors import PlanError
+
+#: Largest single file accepted in a plan (THT's largest template is ~200 KiB).
+MAX_FILE_BYTES = 8 * 1024 * 1024
+#: Largest plan, uncompressed (THT 18.0.0 is ~11 MiB).
+MAX_TOTAL_BYTES = 256 * 1024 * 1024
+MAX_FILES = 20000
+
+
+class ArchiveError(PlanError):
+    """The archive cannot be used; the message names the member at fault."""
+
+    kind = "bad_archive"
+
+
+def clean_path(name: str) -> str:
+    """Normalise a member or file path; raise ArchiveError for one that could leave the plan."""
+    if name.startswith("/") or name.startswith("\\"):
+        raise ArchiveError(f"{name}: absolute paths are not allowed in a plan")
+    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise ArchiveError(f"{name}: '..' is not allowed in a plan path")
+    if not parts:
+        raise ArchiveError(f"{name!r}: empty path")
+    return "/".join(parts)
+
+
+def read_archive(data: bytes, max_file_bytes: int = MAX_FILE_BYTES,
+                 max_total_bytes: int = MAX_TOTAL_BYTES) -> dict[str, bytes]:
+    """The files of a tar archive (plain, gzip, bzip2 or xz) as ``{path: bytes}``.
+
+    Raises ArchiveError when ``data`` is not a tar archive, is truncated, or holds a member that
+    is unsafe or too large.  Hidden files (a path component starting with '.') are left out, as
+    THT's own tools leave them out.
+    """
+    files: dict[str, bytes] = {}
+    total = 0
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
+            for member in archive:
+                if member.isdir():
+                    clean_path(member.name)
+                    continue
+                path = clean_path(member.name)
+                if member.issym() or member.islnk():
+                    raise ArchiveError(f"{member.name}: links are not allowed in a plan "
+                                       f"(points to {member.linkname})")
+                if not member.isfile():
+                    raise ArchiveError(f"{member.name}: only regular files are allowed in a plan")
+                if member.size > max_file_bytes:
+                    raise ArchiveError(f"{member.name}: {member.size} bytes is over the limit of "
+                                       f"{max_file_bytes} bytes per file")
+                total += member.size
+                if total > max_total_bytes:
+                    raise ArchiveError(f"the archive is over the limit of {max_total_bytes} bytes")
+                if len(files) >= MAX_FILES:
+                    raise ArchiveError(f"the archive holds more than {MAX_FILES} files")
+                content = archive.extractfile(member).read()
+                if len(content) != member.size:
+                    raise ArchiveError(f"{member.name}: truncated archive")
+                if any(part.startswith(".") for part in path.split("/")):
+                    continue
+                files[path] = content
+    except ArchiveError:
+        raise
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as error:
+        raise ArchiveError(f"not a readable tar archive: {error}") from error
+    if not files:
+        raise ArchiveError("the archive holds no files")
+    return strip_common_root(files)
+
+
+def strip_common_root(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Drop a single top-level directory that every file shares."""
+    tops = {path.split("/", 1)[0] for path in files}
+    if len(tops) == 1 and all("/" in path for path in files):
+        top = tops.pop() + "/"
+        return {path[len(top):]: content for path, content in files.items()}
+    return dict(files)
+
+
+def write_archive(files: Mapping[str, bytes], compress: bool = True) -> bytes:
+    """A tar archive of ``files``: sorted members, fixed times and owners, so equal plans give equal bytes."""
+    buffer = io.BytesIO()
+    mode = "w:gz" if compress else "w"
+    # mtime=0 in the gzip header keeps the compressed bytes deterministic too.
+    fileobj = buffer
+    if compress:
+        import gzip
+
+        fileobj = gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, compresslevel=6)
+        mode = "w"
+    with tarfile.open(fileobj=fileobj, mode=mode, format=tarfile.PAX_FORMAT) as archive:
+        for path in sorted(files):
+            content = files[path]
+            info = tarfile.TarInfo(path)
+            info.size = len(content)
+            info.mode = 0o644
+            archive.addfile(info, io.BytesIO(content))
+    if compress:
+        fileobj.close()
+    return buffer.getvalue()
+
+
+def join(base: str, relative: str) -> str:
+    """``relative`` resolved against the directory of plan file ``base`` (for nested references)."""
+    return clean_path(posixpath.normpath(posixpath.join(posixpath.dirname(base), relative)))

@@ -1,0 +1,246 @@
+"""A deployment plan as plain data, and the pure rules that create, amend and describe it.
+
+A plan is a mapping ``{path: bytes}``: the templates tree plus the plan's own files,
+``plan-environment.yaml`` (what it deploys with, its parameters and generated passwords),
+``roles_data.yaml`` and ``network_data.yaml``.  Nothing here does I/O; storage is
+:mod:`tripleo_plan_actions.storage.plans`.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from tripleo_plan_actions.core import passwords as password_rules
+from tripleo_plan_actions.core.archive import clean_path
+from tripleo_plan_actions.errors import PlanError
+
+PLAN_ENVIRONMENT = "plan-environment.yaml"
+ROLES_DATA = "roles_data.yaml"
+NETWORK_DATA = "network_data.yaml"
+NETWORK_DATA_DEFAULT = "network_data_default.yaml"
+ROOT_TEMPLATE = "overcloud.yaml"
+RESOURCE_REGISTRY = "overcloud-resource-registry-puppet.yaml"
+#: Files an amend changes only when asked to explicitly (``allow_meta``).
+META_FILES = frozenset({PLAN_ENVIRONMENT})
+#: Plan names: a Heat stack name (letter first) that is also a TripleO plan name (no '_' or '.').
+NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
+RESERVED_SUFFIXES = ("-tripleo-plan",)
+
+try:  # libyaml is ~10x faster on a THT-sized plan; the pure-Python loader gives the same result.
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+
+class PlanInputError(PlanError):
+    """Input that cannot make a valid plan: the message names the plan, file, line or parameter."""
+
+    kind = "bad_input"
+
+
+class PlanExists(PlanError):
+    kind = "plan_exists"
+
+
+class PlanNotFound(PlanError):
+    kind = "plan_not_found"
+
+
+def check_name(name: Any) -> str:
+    """Return ``name`` if Swift, Heat and TripleO all accept it as a plan name; else raise."""
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise PlanInputError(
+            f"plan name {name!r} is not valid: use a letter first, then letters, digits or '-' "
+            "(at most 128 characters), as Heat stack names and TripleO plans require")
+    if name.endswith(RESERVED_SUFFIXES):
+        raise PlanInputError(f"plan name {name!r} is not valid: it ends with a reserved suffix "
+                             f"({', '.join(RESERVED_SUFFIXES)})")
+    return name
+
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def is_yaml_file(path: str) -> bool:
+    """YAML that must parse as it is (Jinja sources ``*.j2.yaml`` parse only after rendering)."""
+    return path.endswith((".yaml", ".yml")) and not path.endswith((".j2.yaml", ".j2.yml"))
+
+
+def load_yaml(path: str, content: bytes | str) -> Any:
+    """Parse one file; a syntax error raises PlanInputError naming the file, line and column."""
+    try:
+        return yaml.load(content, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else path
+        raise PlanInputError(f"{where}: YAML does not parse: {error.problem or error}") from error
+    except yaml.YAMLError as error:
+        raise PlanInputError(f"{path}: YAML does not parse: {error}") from error
+
+
+def check_yaml(files: Mapping[str, bytes], paths: Iterable[str] | None = None) -> None:
+    """Parse every YAML file of ``paths`` (default: all); raise on the first that does not parse."""
+    for path in sorted(paths if paths is not None else files):
+        if is_yaml_file(path):
+            load_yaml(path, files[path])
+
+
+def dump_yaml(data: Any) -> bytes:
+    return yaml.safe_dump(data, default_flow_style=False, sort_keys=False, allow_unicode=True).encode()
+
+
+def _list_of_mappings(path: str, data: Any, what: str) -> list:
+    if not isinstance(data, list) or not all(isinstance(item, dict) and "name" in item for item in data):
+        raise PlanInputError(f"{path}: must be a list of {what}, each with a 'name'")
+    return data
+
+
+def default_plan_environment(name: str, description: str) -> dict[str, Any]:
+    """The plan-environment.yaml of a new plan, in the layout TripleO tools read."""
+    return {
+        "version": 1.0,
+        "name": name,
+        "description": description,
+        "template": ROOT_TEMPLATE,
+        "environments": [{"path": RESOURCE_REGISTRY}],
+        "parameter_defaults": {},
+        "passwords": {},
+    }
+
+
+def new_plan(name: str, templates: Mapping[str, bytes], roles_data: bytes | None = None,
+             network_data: bytes | None = None, description: str = "",
+             generated_passwords: Mapping[str, Any] | None = None) -> dict[str, bytes]:
+    """The files of a new plan made from a templates tree.
+
+    ``roles_data`` / ``network_data`` replace the tree's files; without ``network_data`` and
+    without a ``network_data.yaml`` in the tree, ``network_data_default.yaml`` is used, as THT's
+    client did.  ``generated_passwords`` (see core.passwords.generate) go into plan-environment's
+    ``passwords``; passwords already in a plan-environment.yaml of the tree are kept.
+    """
+    check_name(name)
+    files = {clean_path(path): content for path, content in templates.items()}
+    if roles_data is not None:
+        files[ROLES_DATA] = roles_data
+    if network_data is not None:
+        files[NETWORK_DATA] = network_data
+    elif NETWORK_DATA not in files and NETWORK_DATA_DEFAULT in files:
+        files[NETWORK_DATA] = files[NETWORK_DATA_DEFAULT]
+    if ROOT_TEMPLATE not in files and ROOT_TEMPLATE.replace(".yaml", ".j2.yaml") not in files:
+        raise PlanInputError(f"plan {name}: the templates have no {ROOT_TEMPLATE} (nor its .j2.yaml source)")
+    for required, what in ((ROLES_DATA, "roles"), (NETWORK_DATA, "networks")):
+        if required not in files:
+            raise PlanInputError(f"plan {name}: no {required} in the templates and none given")
+    check_yaml(files)
+    _list_of_mappings(ROLES_DATA, load_yaml(ROLES_DATA, files[ROLES_DATA]), "roles")
+    networks = load_yaml(NETWORK_DATA, files[NETWORK_DATA]) or []
+    _list_of_mappings(NETWORK_DATA, networks, "networks")
+
+    environment = default_plan_environment(name, description)
+    if PLAN_ENVIRONMENT in files:
+        given = load_yaml(PLAN_ENVIRONMENT, files[PLAN_ENVIRONMENT]) or {}
+        if not isinstance(given, dict):
+            raise PlanInputError(f"{PLAN_ENVIRONMENT}: must be a mapping")
+        environment.update(given)
+        environment["name"] = name
+        if description:
+            environment["description"] = description
+    environment["passwords"] = {**dict(generated_passwords or {}), **(environment.get("passwords") or {})}
+    files[PLAN_ENVIRONMENT] = dump_yaml(environment)
+    return files
+
+
+def amend(plan: Mapping[str, bytes], put: Mapping[str, bytes] | None = None,
+          delete: Iterable[str] = (), allow_meta: bool = False) -> tuple[dict[str, bytes], dict[str, list[str]]]:
+    """The plan with files added, replaced and deleted; plus ``{"added", "replaced", "deleted"}``.
+
+    Meta files (plan-environment.yaml) change only with ``allow_meta``; a replaced
+    plan-environment.yaml keeps the plan's generated passwords unless it gives its own.
+    Deleting a file the plan does not have, or the plan's roles or network data, is refused.
+    """
+    put = {clean_path(path): content for path, content in (put or {}).items()}
+    delete = [clean_path(path) for path in delete]
+    touched_meta = sorted((set(put) | set(delete)) & META_FILES)
+    if touched_meta and not allow_meta:
+        raise PlanInputError(
+            f"{', '.join(touched_meta)} holds the plan's deployment settings and passwords: "
+            "amend it only with allow_meta set")
+    for path in delete:
+        if path not in plan:
+            raise PlanInputError(f"cannot delete {path}: the plan has no such file")
+        if path in (ROLES_DATA, NETWORK_DATA, PLAN_ENVIRONMENT):
+            raise PlanInputError(f"cannot delete {path}: every plan needs one (replace it instead)")
+    both = set(put) & set(delete)
+    if both:
+        raise PlanInputError(f"{', '.join(sorted(both))}: both replaced and deleted in one amend")
+    check_yaml(put)
+    if ROLES_DATA in put:
+        _list_of_mappings(ROLES_DATA, load_yaml(ROLES_DATA, put[ROLES_DATA]), "roles")
+    if NETWORK_DATA in put:
+        _list_of_mappings(NETWORK_DATA, load_yaml(NETWORK_DATA, put[NETWORK_DATA]) or [], "networks")
+    result = dict(plan)
+    if PLAN_ENVIRONMENT in put:
+        new_env = load_yaml(PLAN_ENVIRONMENT, put[PLAN_ENVIRONMENT]) or {}
+        if not isinstance(new_env, dict):
+            raise PlanInputError(f"{PLAN_ENVIRONMENT}: must be a mapping")
+        old_env = load_yaml(PLAN_ENVIRONMENT, plan[PLAN_ENVIRONMENT]) or {}
+        new_env["passwords"] = {**(old_env.get("passwords") or {}), **(new_env.get("passwords") or {})}
+        put = {**put, PLAN_ENVIRONMENT: dump_yaml(new_env)}
+    changes = {"added": sorted(p for p in put if p not in plan),
+               "replaced": sorted(p for p in put if p in plan and plan[p] != put[p]),
+               "deleted": sorted(delete)}
+    result.update(put)
+    for path in delete:
+        del result[path]
+    return result, changes
+
+
+def environment_description(path: str, content: bytes) -> str:
+    """What an environment file says of itself: its ``description`` key, else its leading comments."""
+    text = content.decode("utf-8", errors="replace")
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            body = stripped.lstrip("#").strip()
+            if body and not set(body) <= set("*=-#"):
+                lines.append(body)
+            continue
+        if stripped:
+            break
+    if not path.endswith(".j2.yaml"):
+        try:
+            data = load_yaml(path, content)
+        except PlanInputError:
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("description"), str):
+            return data["description"].strip()
+    return " ".join(lines)
+
+
+def describe(name: str, plan: Mapping[str, bytes]) -> dict[str, Any]:
+    """What ``show`` returns: roles, networks, available and used environments, masked parameters."""
+    environment = load_yaml(PLAN_ENVIRONMENT, plan[PLAN_ENVIRONMENT]) or {}
+    roles = load_yaml(ROLES_DATA, plan[ROLES_DATA]) or []
+    networks = load_yaml(NETWORK_DATA, plan[NETWORK_DATA]) or []
+    available = [
+        {"path": path.replace(".j2.yaml", ".yaml") if path.endswith(".j2.yaml") else path,
+         "description": environment_description(path, plan[path])}
+        for path in sorted(plan) if path.startswith("environments/") and path.endswith(".yaml")
+    ]
+    return {
+        "name": name,
+        "description": environment.get("description", ""),
+        "files": len(plan),
+        "roles": [{"name": r["name"], "count": r.get("CountDefault", 0), "tags": r.get("tags", [])}
+                  for r in roles],
+        "networks": [{"name": n["name"], "enabled": n.get("enabled", True)} for n in networks],
+        "environments": environment.get("environments", []),
+        "available_environments": available,
+        "parameters": password_rules.mask(environment.get("parameter_defaults") or {}),
+        "passwords": sorted(environment.get("passwords") or {}),
+    }

@@ -1,0 +1,275 @@
+"""Plans in Swift.  The layout (documented in doc/storage.rst) for a plan named ``P``:
+
+* container ``P`` (metadata ``X-Container-Meta-Usage-Tripleo: plan``): every plan file, one object
+  each, as TripleO tools and the UI read them;
+* container ``P-tripleo-plan``, the pack's own records of the plan:
+  ``plan.tar.gz`` — the same files as one archive, the source of truth the actions read in ONE
+  request (written last: a plan without it does not exist);
+  ``inputs/<sha256>`` — what the operator supplied, content-addressed (stored once per plan),
+  object metadata ``Path`` = the path the operator gave first;
+* container ``tripleo-plan-uploads``: archives a client uploads before starting an execution
+  (removed by the action that consumes them); ``tripleo-plan-exports``: export archives.
+
+Every write is staged: the new content is computed and checked in memory first, and a failed write
+is undone before the error is raised, so a plan is never left half-written.
+"""
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any, Iterable, Mapping
+
+from tripleo_plan_actions.core import archive as archives
+from tripleo_plan_actions.core.plan import PlanExists, PlanNotFound, check_name, sha256
+from tripleo_plan_actions.errors import PlanError, ServiceError
+
+SIDE_SUFFIX = "-tripleo-plan"
+BUNDLE = "plan.tar.gz"
+INPUTS = "inputs/"
+UPLOADS = "tripleo-plan-uploads"
+EXPORTS = "tripleo-plan-exports"
+PLAN_METADATA = {"X-Container-Meta-Usage-Tripleo": "plan"}
+#: Above this many files a write goes as one extract-archive request instead of one PUT each.
+BULK_THRESHOLD = 4
+
+
+def side(name: str) -> str:
+    return name + SIDE_SUFFIX
+
+
+def content_type(path: str) -> str:
+    if path.endswith((".yaml", ".yml")):
+        return "application/x-yaml"
+    if path.endswith(".json"):
+        return "application/json"
+    if path.endswith(".tar.gz"):
+        return "application/gzip"
+    return "application/octet-stream"
+
+
+class PlanStore:
+    """Plan storage over one ``swiftclient.Connection``; every method documents its requests."""
+
+    def __init__(self, swift: Any) -> None:
+        self.swift = swift
+
+    # -- low level ---------------------------------------------------------------------------
+    def _call(self, what: str, function, *args, **kwargs):
+        from swiftclient.exceptions import ClientException
+
+        try:
+            return function(*args, **kwargs)
+        except ClientException as error:
+            raise ServiceError(f"Swift refused to {what}: {error.http_status} {error.http_reason}") from error
+
+    def _raw(self, method: str, path: str, query: str, body: bytes, content: str) -> dict:
+        """A request whose JSON response body matters (bulk operations answer 200 even on failure)."""
+        if not self.swift.url:
+            self._call("authenticate", self.swift.get_auth)
+        url = f"{self.swift.url}{path}?{query}"
+        request = urllib.request.Request(url, data=body, method=method, headers={
+            "X-Auth-Token": self.swift.token, "Accept": "application/json", "Content-Type": content,
+            "User-Agent": "tripleo-plan-actions"})
+        try:
+            with urllib.request.urlopen(request, timeout=600) as response:
+                return json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as error:
+            raise ServiceError(f"Swift refused {method} {path}?{query}: {error.code} "
+                               f"{error.read().decode(errors='replace')[:500]}") from error
+        except (urllib.error.URLError, OSError) as error:
+            raise ServiceError(f"cannot reach Swift for {method} {path}: {error}") from error
+
+    def extract(self, container: str, files: Mapping[str, bytes], prefix: str = "") -> None:
+        """Write ``files`` into ``container`` (under ``prefix``) with ONE extract-archive request."""
+        target = "/" + urllib.parse.quote(container + ("/" + prefix.strip("/") if prefix else ""))
+        result = self._raw("PUT", target, "extract-archive=tar.gz",
+                           archives.write_archive(files), "application/gzip")
+        errors = result.get("Errors") or []
+        created = result.get("Number Files Created", 0)
+        if errors or not str(result.get("Response Status", "")).startswith("201") or created != len(files):
+            detail = "; ".join(f"{name}: {status}" for name, status in errors[:10])
+            raise ServiceError(f"Swift stored {created} of {len(files)} files in {container} "
+                               f"({result.get('Response Status')}): {detail or result.get('Response Body', '')}")
+
+    def bulk_delete(self, paths: Iterable[str]) -> None:
+        """Delete ``container/object`` paths, 10,000 per request; missing ones are fine."""
+        paths = list(paths)
+        for start in range(0, len(paths), 10000):
+            body = "\n".join(urllib.parse.quote(p) for p in paths[start:start + 10000]).encode()
+            result = self._raw("POST", "", "bulk-delete", body, "text/plain")
+            errors = [e for e in result.get("Errors") or [] if not str(e[1]).startswith("404")]
+            if errors:
+                raise ServiceError("Swift could not delete: " + "; ".join(f"{n}: {s}" for n, s in errors[:10]))
+
+    def _names(self, container: str, prefix: str | None = None) -> list[str]:
+        _, listing = self._call(f"list {container}", self.swift.get_container, container,
+                                prefix=prefix, full_listing=True)
+        return [item["name"] for item in listing]
+
+    # -- plans -------------------------------------------------------------------------------
+    def list(self) -> list[str]:
+        """Names of the plans (1 request: the account listing)."""
+        _, containers = self._call("list containers", self.swift.get_account, full_listing=True)
+        names = {c["name"] for c in containers}
+        return sorted(n[: -len(SIDE_SUFFIX)] for n in names if n.endswith(SIDE_SUFFIX) and n[: -len(SIDE_SUFFIX)] in names)
+
+    def exists(self, name: str) -> bool:
+        """Whether plan ``name`` or either of its containers exists (1 request)."""
+        _, containers = self._call("list containers", self.swift.get_account, prefix=name, full_listing=True)
+        return bool({c["name"] for c in containers} & {name, side(name)})
+
+    def load(self, name: str) -> dict[str, bytes]:
+        """The plan's files (1 request: the plan archive)."""
+        from swiftclient.exceptions import ClientException
+
+        try:
+            _, data = self.swift.get_object(side(name), BUNDLE)
+        except ClientException as error:
+            if error.http_status == 404:
+                raise PlanNotFound(f"plan {name} does not exist") from None
+            raise ServiceError(f"Swift refused to read plan {name}: {error.http_status} {error.http_reason}") from error
+        return archives.read_archive(data, max_total_bytes=1 << 40)
+
+    def create(self, name: str, files: Mapping[str, bytes]) -> None:
+        """Create plan ``name`` with ``files``; on any failure remove what was written.
+
+        Requests: account listing, 2 container PUTs, 1 extract-archive, 1 archive PUT.
+        """
+        check_name(name)
+        if self.exists(name):
+            raise PlanExists(f"plan {name} already exists")
+        try:
+            self._call(f"create container {name}", self.swift.put_container, name, headers=PLAN_METADATA)
+            self._call(f"create container {side(name)}", self.swift.put_container, side(name))
+            self.extract(name, files)
+            self._call(f"store plan {name}", self.swift.put_object, side(name), BUNDLE,
+                       archives.write_archive(files), content_type="application/gzip")
+        except BaseException:
+            self._remove(name, paths=[f"{name}/{p}" for p in files])
+            raise
+
+    def write(self, name: str, old: Mapping[str, bytes], new: Mapping[str, bytes]) -> dict[str, list[str]]:
+        """Make stored plan ``old`` into ``new``: changed files, then the plan archive (the commit).
+
+        Requests: 1 extract-archive (or one PUT per file when few), 1 bulk-delete when files go,
+        1 archive PUT.  On failure the changed files are put back as they were.
+        """
+        changed = {p: c for p, c in new.items() if old.get(p) != c}
+        gone = [p for p in old if p not in new]
+        try:
+            self._put_files(name, changed)
+            if gone:
+                self.bulk_delete(f"{name}/{p}" for p in gone)
+            self._call(f"store plan {name}", self.swift.put_object, side(name), BUNDLE,
+                       archives.write_archive(new), content_type="application/gzip")
+        except BaseException:
+            restore = {p: old[p] for p in list(changed) + gone if p in old}
+            added = [p for p in changed if p not in old]
+            try:
+                self._put_files(name, restore)
+                if added:
+                    self.bulk_delete(f"{name}/{p}" for p in added)
+            except PlanError:
+                pass  # the original error says more; the archive (source of truth) was not replaced
+            raise
+        return {"written": sorted(changed), "deleted": sorted(gone)}
+
+    def _put_files(self, name: str, files: Mapping[str, bytes]) -> None:
+        if len(files) > BULK_THRESHOLD:
+            self.extract(name, files)
+            return
+        for path, content in sorted(files.items()):
+            self._call(f"write {name}/{path}", self.swift.put_object, name, path, content,
+                       content_type=content_type(path))
+
+    def delete(self, name: str) -> int:
+        """Delete the plan, its inputs and records; the number of objects removed.
+
+        Requests: 2 listings, 1 bulk-delete per 10,000 objects, 2 container DELETEs.
+        """
+        if not self.exists(name):
+            raise PlanNotFound(f"plan {name} does not exist")
+        return self._remove(name)
+
+    def _remove(self, name: str, paths: list[str] | None = None) -> int:
+        from swiftclient.exceptions import ClientException
+
+        removed = 0
+        for container in (name, side(name)):
+            try:
+                names = [f"{container}/{o}" for o in self._names(container)]
+            except ServiceError:
+                names = []
+            if names:
+                self.bulk_delete(names)
+                removed += len(names)
+            try:
+                self.swift.delete_container(container)
+            except ClientException as error:
+                if error.http_status != 404:
+                    raise ServiceError(f"Swift refused to delete container {container}: {error}") from error
+        return removed
+
+    # -- user inputs ---------------------------------------------------------------------------
+    def store_inputs(self, name: str, files: Mapping[str, bytes]) -> list[dict[str, Any]]:
+        """Keep what the operator supplied, content-addressed; ``[{path, sha256, size}]`` in order.
+
+        Requests: 1 listing of the stored inputs, then 1 PUT per new content (none when all are
+        already stored).
+        """
+        records = [{"path": path, "sha256": sha256(content), "size": len(content)}
+                   for path, content in files.items()]
+        stored = set(self._names(side(name), prefix=INPUTS))
+        pending: dict[str, tuple[str, bytes]] = {}
+        for record, content in zip(records, files.values()):
+            key = INPUTS + record["sha256"]
+            if key not in stored and key not in pending:
+                pending[key] = (record["path"], content)
+        for key, (path, content) in pending.items():
+            self._call(f"store input {path}", self.swift.put_object, side(name), key, content,
+                       content_type=content_type(path),
+                       headers={"X-Object-Meta-Path": urllib.parse.quote(path)})
+        return records
+
+    def input(self, name: str, digest: str) -> bytes:
+        """One stored input by its sha256 (1 request)."""
+        _, content = self._call(f"read input {digest}", self.swift.get_object, side(name), INPUTS + digest)
+        return content
+
+    def inputs(self, name: str) -> list[str]:
+        """The sha256 of every stored input (1 request)."""
+        return [n[len(INPUTS):] for n in self._names(side(name), prefix=INPUTS)]
+
+    # -- uploads and exports ------------------------------------------------------------------
+    def take_upload(self, upload: str) -> bytes:
+        """Read an archive the client uploaded to tripleo-plan-uploads (1 request)."""
+        from swiftclient.exceptions import ClientException
+
+        try:
+            _, data = self.swift.get_object(UPLOADS, upload)
+        except ClientException as error:
+            if error.http_status == 404:
+                raise PlanError(f"no uploaded archive {UPLOADS}/{upload}") from None
+            raise ServiceError(f"Swift refused to read {UPLOADS}/{upload}: {error}") from error
+        return data
+
+    def drop_upload(self, upload: str) -> None:
+        """Remove a consumed upload (1 request); a missing one is fine."""
+        from swiftclient.exceptions import ClientException
+
+        try:
+            self.swift.delete_object(UPLOADS, upload)
+        except ClientException as error:
+            if error.http_status != 404:
+                raise ServiceError(f"Swift refused to delete {UPLOADS}/{upload}: {error}") from error
+
+    def put_export(self, name: str, data: bytes) -> str:
+        """Store an export archive; its object name in tripleo-plan-exports (2 requests)."""
+        self._call("create the exports container", self.swift.put_container, EXPORTS)
+        obj = f"{name}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.tar.gz"
+        self._call(f"store export {obj}", self.swift.put_object, EXPORTS, obj, data,
+                   content_type="application/gzip")
+        return obj
