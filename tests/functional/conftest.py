@@ -28,3 +28,17 @@ def heat(undercloud):
     from heatclient import client
 
     return client.Client("1", endpoint=undercloud.endpoints["heat"], token="fake")
+
+
+@pytest.fixture
+def swift(undercloud):
+    from tripleo_plan_actions import connections
+
+    return connections.Connections(connections.load_settings(str(undercloud.settings_file))).swift()
+
+
+@pytest.fixture
+def client(undercloud):
+    from tripleo_plan_actions.client import MistralClient
+
+    return MistralClient(undercloud.endpoints["mistral"])

@@ -16,7 +16,8 @@ def test_round_trip_is_deterministic():
 
 def test_single_top_directory_is_the_root():
     data = tarball({f"tripleo-heat-templates-18.0.0/{p}": c for p, c in templates().items()})
-    assert archive.read_archive(data) == templates()
+    assert archive.read_archive(data, strip_root=True) == templates()
+    assert archive.read_archive(data) != templates()
 
 
 def test_hidden_files_are_left_out():

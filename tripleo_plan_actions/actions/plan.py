@@ -7,6 +7,7 @@ Files given inline are text (``{path: content}``); anything else comes as ONE ar
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any, Mapping
 
@@ -51,7 +52,17 @@ def _templates(store: PlanStore, upload: str | None, templates_dir: str | None) 
         raise plans.PlanInputError("give exactly one of 'upload' (an uploaded archive) or 'templates_dir'")
     if templates_dir:
         return _read_directory(templates_dir)
-    return archives.read_archive(store.take_upload(upload))
+    return archives.read_archive(store.take_upload(upload), strip_root=True)
+
+
+@contextlib.contextmanager
+def consuming(store: PlanStore, upload: str | None):
+    """Remove the client's uploaded archive when the action ends, however it ends."""
+    try:
+        yield
+    finally:
+        if upload:
+            store.drop_upload(upload)
 
 
 class CreatePlan(PlanAction):
@@ -72,11 +83,9 @@ class CreatePlan(PlanAction):
         self.description = description
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
-        plans.check_name(self.plan)
         store = PlanStore(services.swift())
-        try:
-            if store.exists(self.plan):
-                raise plans.PlanExists(f"plan {self.plan} already exists")
+        with consuming(store, self.upload):
+            plans.check_name(self.plan)
             given = _encode({k: v for k, v in ((plans.ROLES_DATA, self.roles_data),
                                                (plans.NETWORK_DATA, self.network_data)) if v is not None},
                             "file")
@@ -86,9 +95,6 @@ class CreatePlan(PlanAction):
                                    description=self.description, generated_passwords=passwords.generate())
             store.create(self.plan, files)
             inputs = store.store_inputs(self.plan, given) if given else []
-        finally:
-            if self.upload:
-                store.drop_upload(self.upload)
         environment = plans.load_yaml(plans.PLAN_ENVIRONMENT, files[plans.PLAN_ENVIRONMENT])
         return {"plan": self.plan, "files": len(files), "passwords": len(environment["passwords"]),
                 "inputs": inputs}
@@ -111,9 +117,9 @@ class AmendPlan(PlanAction):
         self.allow_meta = allow_meta
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
-        plans.check_name(self.plan)
         store = PlanStore(services.swift())
-        try:
+        with consuming(store, self.upload):
+            plans.check_name(self.plan)
             old = store.load(self.plan)
             put = _encode(self.files, "file")
             if self.upload:
@@ -123,9 +129,6 @@ class AmendPlan(PlanAction):
             new, changes = plans.amend(old, put, self.delete, allow_meta=self.allow_meta)
             store.write(self.plan, old, new)
             inputs = store.store_inputs(self.plan, put) if put else []
-        finally:
-            if self.upload:
-                store.drop_upload(self.upload)
         return {"plan": self.plan, **changes, "inputs": inputs}
 
 
@@ -193,9 +196,9 @@ class ImportPlan(PlanAction):
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
         import json
 
-        plans.check_name(self.plan)
         store = PlanStore(services.swift())
-        try:
+        with consuming(store, self.upload):
+            plans.check_name(self.plan)
             members = archives.read_archive(store.take_upload(self.upload))
             if "export.json" not in members:
                 raise plans.PlanInputError("not a plan export: the archive has no export.json")
@@ -211,12 +214,8 @@ class ImportPlan(PlanAction):
             environment["name"] = self.plan
             environment["passwords"] = passwords.generate(environment.get("passwords") or {})
             files[plans.PLAN_ENVIRONMENT] = plans.dump_yaml(environment)
-            if store.exists(self.plan):
-                raise plans.PlanExists(f"plan {self.plan} already exists")
             store.create(self.plan, files)
             store.store_inputs(self.plan, {f"imported/{d}": c for d, c in inputs.items()})
-        finally:
-            store.drop_upload(self.upload)
         return {"plan": self.plan, "files": len(files), "inputs": len(inputs)}
 
 

@@ -2,8 +2,7 @@
 
 Pure functions over bytes and plain mappings (path -> bytes).  Reading refuses anything that could
 escape the plan or is not a plain file or directory: ``..`` components, absolute paths, symlinks,
-hard links, devices and FIFOs; it enforces size limits; and a tarball whose files all sit under one
-top-level directory (``tripleo-heat-templates-18.0.0/...``) is read as if that directory were the root.
+hard links, devices and FIFOs; and it enforces size limits.
 """
 from __future__ import annotations
 
@@ -41,12 +40,13 @@ def clean_path(name: str) -> str:
 
 
 def read_archive(data: bytes, max_file_bytes: int = MAX_FILE_BYTES,
-                 max_total_bytes: int = MAX_TOTAL_BYTES) -> dict[str, bytes]:
+                 max_total_bytes: int = MAX_TOTAL_BYTES, strip_root: bool = False) -> dict[str, bytes]:
     """The files of a tar archive (plain, gzip, bzip2 or xz) as ``{path: bytes}``.
 
     Raises ArchiveError when ``data`` is not a tar archive, is truncated, or holds a member that
     is unsafe or too large.  Hidden files (a path component starting with '.') are left out, as
-    THT's own tools leave them out.
+    THT's own tools leave them out.  With ``strip_root``, a single top-level directory shared by
+    every file is dropped (a templates tarball such as THT's own source archive).
     """
     files: dict[str, bytes] = {}
     total = 0
@@ -82,7 +82,7 @@ def read_archive(data: bytes, max_file_bytes: int = MAX_FILE_BYTES,
         raise ArchiveError(f"not a readable tar archive: {error}") from error
     if not files:
         raise ArchiveError("the archive holds no files")
-    return strip_common_root(files)
+    return strip_common_root(files) if strip_root else files
 
 
 def strip_common_root(files: Mapping[str, bytes]) -> dict[str, bytes]:
