@@ -34,6 +34,8 @@ EXPORTS = "tripleo-plan-exports"
 PLAN_METADATA = {"X-Container-Meta-Usage-Tripleo": "plan"}
 #: Above this many files a write goes as one extract-archive request instead of one PUT each.
 BULK_THRESHOLD = 4
+#: Swift's default (and usual maximum) number of entries per listing page.
+LISTING_LIMIT = 10000
 
 
 def side(name: str) -> str:
@@ -104,22 +106,36 @@ class PlanStore:
             if errors:
                 raise ServiceError("Swift could not delete: " + "; ".join(f"{n}: {s}" for n, s in errors[:10]))
 
+    def _listing(self, what: str, function, *args, **kwargs) -> list[dict]:
+        """Every entry of a listing, asking for the next page only when a page came back full.
+
+        (swiftclient's ``full_listing`` always asks once more, for an empty page.)
+        """
+        entries: list[dict] = []
+        marker = ""
+        while True:
+            _, page = self._call(what, function, *args, marker=marker, limit=LISTING_LIMIT, **kwargs)
+            entries.extend(page)
+            if len(page) < LISTING_LIMIT:
+                return entries
+            marker = page[-1]["name"]
+
     def _names(self, container: str, prefix: str | None = None) -> list[str]:
-        _, listing = self._call(f"list {container}", self.swift.get_container, container,
-                                prefix=prefix, full_listing=True)
-        return [item["name"] for item in listing]
+        return [item["name"] for item in self._listing(f"list {container}", self.swift.get_container,
+                                                        container, prefix=prefix)]
+
+    def _containers(self, prefix: str | None = None) -> set[str]:
+        return {c["name"] for c in self._listing("list containers", self.swift.get_account, prefix=prefix)}
 
     # -- plans -------------------------------------------------------------------------------
     def list(self) -> list[str]:
         """Names of the plans (1 request: the account listing)."""
-        _, containers = self._call("list containers", self.swift.get_account, full_listing=True)
-        names = {c["name"] for c in containers}
+        names = self._containers()
         return sorted(n[: -len(SIDE_SUFFIX)] for n in names if n.endswith(SIDE_SUFFIX) and n[: -len(SIDE_SUFFIX)] in names)
 
     def exists(self, name: str) -> bool:
         """Whether plan ``name`` or either of its containers exists (1 request)."""
-        _, containers = self._call("list containers", self.swift.get_account, prefix=name, full_listing=True)
-        return bool({c["name"] for c in containers} & {name, side(name)})
+        return bool(self._containers(prefix=name) & {name, side(name)})
 
     def load(self, name: str) -> dict[str, bytes]:
         """The plan's files (1 request: the plan archive)."""

@@ -143,10 +143,21 @@ def _install_sqlite_fixes(log) -> None:
 
     @event.listens_for(pool.Pool, "connect")
     def _on_connect(dbapi_connection, connection_record):
-        if isinstance(dbapi_connection, sqlite3.Connection):
-            dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-            dbapi_connection.execute("PRAGMA journal_mode = WAL")
-            dbapi_connection.execute("PRAGMA synchronous = NORMAL")
+        if not isinstance(dbapi_connection, sqlite3.Connection):
+            return
+        # Read every result and close the cursor: an unfinished PRAGMA statement makes the
+        # functions SQLAlchemy and oslo.db define next on the connection fail ("Error creating
+        # function", SQLITE_BUSY: sqlite's built-in floor() cannot be replaced while one runs).
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in (
+                f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA synchronous = NORMAL",
+            ):
+                cursor.execute(pragma).fetchall()
+        finally:
+            cursor.close()
 
     # Class-level listeners run before oslo.db's per-engine one, which emits a plain BEGIN unless
     # the connection is already marked as in a transaction (and clears the mark on commit/rollback).
