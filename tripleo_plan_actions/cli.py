@@ -1,36 +1,91 @@
 """``tripleo-plan``: the thin client.  Each operation is ONE workflow execution in Mistral.
 
-  tripleo-plan check [--stack-name NAME]   run the undercloud self-test (Swift and Heat from Mistral)
+  tripleo-plan check                              undercloud self-test (Swift and Heat from Mistral)
+  tripleo-plan plan create NAME --templates-dir DIR [--roles-file F] [--networks-file F]
+  tripleo-plan plan amend NAME [--file PLAN_PATH=LOCAL_FILE ...] [--delete PLAN_PATH ...] [--allow-meta]
+  tripleo-plan plan list | show NAME | export NAME [--no-secrets] | delete NAME [--force]
 
-Connection: ``--mistral-url`` or ``OS_MISTRAL_URL`` (default http://127.0.0.1:8989/v2).
+``--templates-dir`` names a directory on the undercloud (where Mistral runs).  Results are printed
+as JSON.  Connection: ``--mistral-url`` or ``OS_MISTRAL_URL`` (default http://127.0.0.1:8989/v2).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
+from typing import Any
 
 from tripleo_plan_actions.client import MistralClient
 from tripleo_plan_actions.errors import PlanError
 
 
-def _check(client: MistralClient, args: argparse.Namespace) -> dict:
-    execution = client.run("tripleo_plan.selftest.check", {"stack_name": args.stack_name})
-    return {"execution": execution["id"], "state": execution["state"], **execution["output"]}
+def _text(path: str | None) -> str | None:
+    return Path(path).read_text(encoding="utf-8") if path else None
 
 
-def main(argv: list[str] | None = None) -> int:
+def _plan_inputs(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    """The workflow and its input for a ``plan`` sub-command."""
+    if args.operation == "create":
+        return "create", {"plan": args.name, "templates_dir": str(Path(args.templates_dir).resolve()),
+                          "roles_data": _text(args.roles_file), "network_data": _text(args.networks_file),
+                          "description": args.description}
+    if args.operation == "amend":
+        files = {}
+        for item in args.file:
+            plan_path, _, local = item.partition("=")
+            if not local:
+                raise PlanError(f"--file {item}: use PLAN_PATH=LOCAL_FILE")
+            files[plan_path] = _text(local)
+        return "amend", {"plan": args.name, "files": files, "delete": args.delete, "allow_meta": args.allow_meta}
+    if args.operation == "list":
+        return "list", {}
+    if args.operation == "export":
+        return "export", {"plan": args.name, "include_secrets": not args.no_secrets}
+    if args.operation == "delete":
+        return "delete", {"plan": args.name, "force": args.force}
+    return args.operation, {"plan": args.name}
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tripleo-plan", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mistral-url", help="Mistral v2 endpoint (default: $OS_MISTRAL_URL)")
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="self-test: the pack reaches Swift and Heat from inside Mistral")
     check.add_argument("--stack-name", default="tripleo-plan-selftest")
-    args = parser.parse_args(argv)
+
+    plan = sub.add_parser("plan", help="plan management").add_subparsers(dest="operation", required=True)
+    create = plan.add_parser("create")
+    create.add_argument("name")
+    create.add_argument("--templates-dir", required=True, help="templates tree on the undercloud")
+    create.add_argument("--roles-file", help="roles_data.yaml to use instead of the tree's")
+    create.add_argument("--networks-file", help="network_data.yaml to use instead of the tree's")
+    create.add_argument("--description", default="")
+    amend = plan.add_parser("amend")
+    amend.add_argument("name")
+    amend.add_argument("--file", action="append", default=[], metavar="PLAN_PATH=LOCAL_FILE")
+    amend.add_argument("--delete", action="append", default=[], metavar="PLAN_PATH")
+    amend.add_argument("--allow-meta", action="store_true", help="allow changing plan-environment.yaml")
+    plan.add_parser("list")
+    for name in ("show", "export", "delete"):
+        plan.add_parser(name).add_argument("name")
+    plan.choices["export"].add_argument("--no-secrets", action="store_true")
+    plan.choices["delete"].add_argument("--force", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     client = MistralClient(args.mistral_url)
     try:
-        result = {"check": _check}[args.command](client, args)
-    except PlanError as error:
+        if args.command == "check":
+            execution = client.run("tripleo_plan.selftest.check", {"stack_name": args.stack_name})
+            result = {"execution": execution["id"], **execution["output"]}
+        else:
+            workflow, inputs = _plan_inputs(args)
+            result = client.run(f"tripleo_plan.plan.{workflow}", inputs)["output"]["result"]
+    except (PlanError, OSError) as error:
         print(f"tripleo-plan {args.command}: {error}", file=sys.stderr)
         return 1
     print(json.dumps(result, indent=2, sort_keys=True))
