@@ -1,9 +1,9 @@
 """A local Heat: API and engine in one process, no Keystone, no message broker.
 
-:func:`prepare` writes ``heat.conf``, the noauth token file and (only when the Heat environment does
-not ship one) ``api-paste.ini`` into a state directory and returns the :class:`ServiceSpec` that runs
-:mod:`tripleo_plan_actions.undercloud.servers.heat_server` with the Heat virtual environment's
-Python.  Standard library only: this module runs in the orchestrator's interpreter.
+:func:`prepare` writes ``heat.conf``, the noauth token file and (only when the Heat environment
+does not ship one) ``api-paste.ini`` into a state directory and returns the :class:`ServiceSpec`
+that runs :mod:`tripleo_plan_actions.undercloud.servers.heat_server` with the Heat virtual
+environment's Python.  Standard library only: this module runs in the orchestrator's interpreter.
 
 The database is sqlite in the state directory unless a URL is given (e.g.
 ``mysql+pymysql://root@127.0.0.1/heat_x``); the server creates the schema (and a MySQL database)
@@ -19,8 +19,8 @@ from tripleo_plan_actions.undercloud.service import ServiceSpec
 SERVER_MODULE = "tripleo_plan_actions.undercloud.servers.heat_server"
 PROJECT = "admin"  # heat.common.noauth puts every request in project "admin"
 
-# Sizes of a rendered tripleo-heat-templates plan: the full overcloud validation request is ~1.6 MiB,
-# a create builds ~200 nested stacks, ~10 levels deep.
+# Sizes of a rendered tripleo-heat-templates plan: the full overcloud validation request is
+# ~1.6 MiB, a create builds ~200 nested stacks, ~10 levels deep.
 _MIB = 1024 * 1024
 _LIMITS = {
     "max_template_size": 64 * _MIB,
@@ -104,7 +104,8 @@ def prepare(
                     "keystone_backend": (
                         "heat.engine.clients.os.keystone.fake_keystoneclient.FakeKeystoneClient"
                     ),
-                    # Resource failures end the stack at once instead of letting siblings run 4 min.
+                    # After a resource fails, siblings still in progress are cancelled after 10 s
+                    # (Heat: 240 s), so a failed stack can be deleted or updated sooner.
                     "error_wait_time": 10,
                     **_LIMITS,
                     "log_file": str(log_file),
@@ -112,7 +113,11 @@ def prepare(
                     "debug": "false",
                 },
                 # Options of heat_server itself (Heat 27 has no API server of its own).
-                "heat_server": {"bind_host": "127.0.0.1", "bind_port": port, "task_poll_interval": 0.2},
+                "heat_server": {
+                    "bind_host": "127.0.0.1",
+                    "bind_port": port,
+                    "task_poll_interval": 0.2,  # nested stack status polls (Heat: every 1 s)
+                },
                 "paste_deploy": {
                     "flavor": "noauth",
                     "api_paste_config": str(_api_paste_config(state_dir, Path(python))),

@@ -25,8 +25,13 @@ sqlite is not a database Heat supports under concurrency; two fixes make it hold
   deleted row and Heat keeps ids of deleted rows (e.g. "ResourcePropertiesData with id N not
   found" during updates).
 
-Heat also sleeps one second after triggering each independent resource of a traversal (to spread
-load over several engines); with one engine that only makes creates slow, so it is removed.
+Three Heat 27 behaviours are changed in this process (patched at start, not configurable in Heat):
+
+* the 1 s sleep after triggering each independent resource of a traversal (spreads load over
+  several engines; with one engine it only makes creates slow) is removed;
+* the 1 s wait between two steps of a resource action, i.e. between two polls of a nested
+  stack's status, is capped at ``[heat_server] task_poll_interval`` (0.2 s);
+* finished stack threads are released (Heat keeps them, with their stacks and contexts: a leak).
 """
 from __future__ import annotations
 
