@@ -154,8 +154,10 @@ def test_existing_plan_on_create_and_missing_plan_on_amend(client, swift):
     with pytest.raises(OperationFailed, match="plan twice already exists"):
         create(client, swift, "twice")
     assert state(swift, "twice") == before
-    with pytest.raises(OperationFailed, match="plan nowhere does not exist"):
+    with pytest.raises(OperationFailed) as failed:
         client.run("tripleo_plan.plan.amend", {"plan": "nowhere", "files": {"a.yaml": "a: 1\n"}})
+    # The execution's state_info is the message itself, for the UI to show as it is.
+    assert failed.value.execution["state_info"] == "plan nowhere does not exist"
     assert uploads_left(swift) == []
 
 
@@ -240,3 +242,22 @@ def test_delete_refused_while_stack_exists(client, swift, heat):
     heat.stacks.delete(stack_id)
     with pytest.raises(OperationFailed, match="plan cloud-d does not exist"):
         client.run("tripleo_plan.plan.delete", {"plan": "cloud-d"})
+
+
+LONG = "environments/" + "x" * 1100 + ".yaml"  # over Swift's 1,024-byte object name limit
+
+
+def test_swift_refusing_part_of_a_bulk_upload_is_caught_and_undone(client, swift):
+    """Swift answers 200 to extract-archive even when members fail: the body is read, the plan undone."""
+    with pytest.raises(OperationFailed, match=r"Swift stored \d+ of \d+ files in cloud-long"):
+        create(client, swift, "cloud-long", files={**templates(), LONG: b"a: 1\n"})
+    assert state(swift, "cloud-long") == {"cloud-long": None, "cloud-long" + SIDE_SUFFIX: None}
+
+    create(client, swift, "cloud-long")
+    before = state(swift, "cloud-long")
+    many = {f"environments/new-{i}.yaml": b"a: 1\n" for i in range(6)}  # enough for one bulk request
+    with pytest.raises(OperationFailed, match="Swift stored"):
+        client.run("tripleo_plan.plan.amend", {"plan": "cloud-long", "upload": upload(swift, tarball(
+            {**many, LONG: b"a: 1\n", "environments/debug.yaml": b"changed: true\n"}))})
+    assert state(swift, "cloud-long") == before
+    assert uploads_left(swift) == []
