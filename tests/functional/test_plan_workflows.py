@@ -67,7 +67,12 @@ def test_create_show_list(client, swift, undercloud):
         in shown["available_environments"]
     # No generated password appears in any workflow output.
     text = json.dumps([output, shown])
-    assert not [v for v in environment["passwords"].values() if isinstance(v, str) and v in text]
+    secrets = [v for v in environment["passwords"].values() if isinstance(v, str)]
+    assert not [v for v in secrets if v in text]
+    # ... nor in any log of the services that saw them pass.
+    for name in ("mistral", "swift", "heat"):
+        logs = "".join(p.read_text(errors="replace") for p in (undercloud.state_dir / name).glob("*.log"))
+        assert not [v for v in secrets if v in logs], f"a password is in {name}'s logs"
     assert uploads_left(swift) == []
 
 
