@@ -4,6 +4,8 @@
   tripleo-plan plan create NAME --templates-dir DIR [--roles-file F] [--networks-file F]
   tripleo-plan plan amend NAME [--file PLAN_PATH=LOCAL_FILE ...] [--delete PLAN_PATH ...] [--allow-meta]
   tripleo-plan plan list | show NAME | export NAME [--no-secrets] | delete NAME [--force]
+  tripleo-plan render --templates DIR --roles-file F --networks-file F --output-dir DIR [--only-rendered]
+                                                  render locally, exactly as THT's process-templates.py
 
 ``--templates-dir`` names a directory on the undercloud (where Mistral runs).  Results are printed
 as JSON.  Connection: ``--mistral-url`` or ``OS_MISTRAL_URL`` (default http://127.0.0.1:8989/v2).
@@ -16,7 +18,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tripleo_plan_actions.client import MistralClient
 from tripleo_plan_actions.errors import PlanError
 
 
@@ -72,11 +73,21 @@ def _parser() -> argparse.ArgumentParser:
         plan.add_parser(name).add_argument("name")
     plan.choices["export"].add_argument("--no-secrets", action="store_true")
     plan.choices["delete"].add_argument("--force", action="store_true")
+
+    from tripleo_plan_actions import local_render
+
+    local_render.add_arguments(sub.add_parser("render", help="render THT's Jinja2 templates locally"))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "render":
+        from tripleo_plan_actions import local_render
+
+        return local_render.run(args)
+    from tripleo_plan_actions.client import MistralClient  # not on the render path: it starts fast
+
     client = MistralClient(args.mistral_url)
     try:
         if args.command == "check":
