@@ -18,6 +18,20 @@ class PlanError(Exception):
         return {"kind": self.kind, "message": str(self)}
 
 
+class PlanInputError(PlanError):
+    """Input that cannot make a valid plan: the message names the plan, file, line or parameter."""
+
+    kind = "bad_input"
+
+
+class PlanExists(PlanError):
+    kind = "plan_exists"
+
+
+class PlanNotFound(PlanError):
+    kind = "plan_not_found"
+
+
 class ConfigurationError(PlanError):
     """The pack cannot tell how to reach a service (settings file or Keystone catalog)."""
 

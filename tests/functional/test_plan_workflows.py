@@ -51,10 +51,15 @@ def test_create_show_list(client, swift, undercloud):
     actions = [(r["method"]) for r in log.since(mark) if not r["path"].startswith("/auth")]
     assert actions == ["PUT", "PUT", "GET", "GET", "PUT", "PUT", "PUT", "PUT", "DELETE"], log.since(mark)
 
-    assert output == {"plan": "cloud-a", "files": len(templates()) + 2, "passwords": 52, "inputs": []}
+    # The tree, plan-environment.yaml, network_data.yaml, and 3 files rendered from its Jinja sources.
+    assert output == {"plan": "cloud-a", "files": len(templates()) + 2 + 3, "rendered": 3, "passwords": 52,
+                      "inputs": []}
     headers, listing = swift.get_container("cloud-a")
     assert headers["x-container-meta-usage-tripleo"] == "plan"
-    assert {o["name"] for o in listing} == set(templates()) | {"plan-environment.yaml", "network_data.yaml"}
+    assert {o["name"] for o in listing} == set(templates()) | {
+        "plan-environment.yaml", "network_data.yaml", "overcloud.yaml",
+        "overcloud-resource-registry-puppet.yaml", "environments/network-environment.yaml"}
+    assert swift.get_object("cloud-a", "overcloud.yaml")[1] == b"heat_template_version: wallaby\n# Controller\n# Compute\n"
     environment = yaml.safe_load(swift.get_object("cloud-a", "plan-environment.yaml")[1])
     assert set(environment["passwords"]) == set(passwords.PASSWORD_NAMES)
     assert environment["environments"] == [{"path": "overcloud-resource-registry-puppet.yaml"}]
@@ -180,6 +185,7 @@ def test_amend_particular_files_and_keep_inputs(client, swift, undercloud):
         ["GET", "PUT", "PUT", "POST", "PUT", "GET", "PUT", "PUT"]
     assert output["added"] == ["user/playbook.yaml"] and output["replaced"] == ["environments/debug.yaml"]
     assert output["deleted"] == ["puppet/services/keystone.yaml"]
+    assert output["render"] == {"rendered": 0, "skipped": True, "removed": []}  # nothing it reads changed
     assert swift.get_object("cloud-b", "environments/debug.yaml")[1] == env.encode()
     assert "puppet/services/keystone.yaml" not in {o["name"] for o in swift.get_container("cloud-b")[1]}
 
@@ -241,7 +247,7 @@ def test_delete_refused_while_stack_exists(client, swift, heat):
         client.run("tripleo_plan.plan.delete", {"plan": "cloud-d"})
     assert state(swift, "cloud-d")["cloud-d"]
     removed = client.run("tripleo_plan.plan.delete", {"plan": "cloud-d", "force": True})["output"]["result"]
-    assert removed["objects_removed"] == len(templates()) + 3
+    assert removed["objects_removed"] == len(templates()) + 2 + 3 + 1  # plan files, rendered, plan.tar.gz
     assert state(swift, "cloud-d") == {"cloud-d": None, "cloud-d" + SIDE_SUFFIX: None}
     assert "cloud-d" not in client.run("tripleo_plan.plan.list")["output"]["result"]["plans"]
     heat.stacks.delete(stack_id)
@@ -266,3 +272,16 @@ def test_swift_refusing_part_of_a_bulk_upload_is_caught_and_undone(client, swift
             {**many, LONG: b"a: 1\n", "environments/debug.yaml": b"changed: true\n"}))})
     assert state(swift, "cloud-long") == before
     assert uploads_left(swift) == []
+
+
+def test_amending_roles_renders_again_in_the_same_requests(client, swift, undercloud):
+    create(client, swift, "cloud-e")
+    log = undercloud.request_log("swift")
+    mark = log.mark()
+    output = client.run("tripleo_plan.plan.amend", {
+        "plan": "cloud-e", "files": {"roles_data.yaml": "- name: Controller\n  CountDefault: 1\n"}})["output"]["result"]
+    # GET plan archive, 2 file PUTs (roles_data, overcloud.yaml), archive PUT, inputs listing, 1 input PUT.
+    assert [r["method"] for r in log.since(mark) if not r["path"].startswith("/auth")] == \
+        ["GET", "PUT", "PUT", "PUT", "GET", "PUT"]
+    assert output["render"] == {"rendered": 3, "skipped": False, "removed": []}
+    assert swift.get_object("cloud-e", "overcloud.yaml")[1] == b"heat_template_version: wallaby\n# Controller\n"

@@ -119,3 +119,34 @@ def test_describe_masks_secrets():
     assert {"path": "environments/network-environment.yaml", "description": "Network settings."} \
         in shown["available_environments"]
     assert yaml.safe_load(ROLES)[1]["name"] == shown["roles"][1]["name"]
+
+
+def test_render_in_place_keeps_sources_and_skips_unchanged_inputs():
+    from tripleo_plan_actions.core.render import Renderer
+
+    renderer = Renderer()
+    files = new()
+    rendered, info = plan.render(files, renderer)
+    assert info == {"rendered": 3, "skipped": False, "removed": []}
+    assert rendered["overcloud.yaml"] == b"heat_template_version: wallaby\n# Controller\n# Compute\n"
+    assert "overcloud.j2.yaml" in rendered and "environments/network-environment.yaml" in rendered
+
+    amended, _ = plan.amend(rendered, {"environments/debug.yaml": b"a: 1\n"})
+    same, info = plan.render(amended, renderer, previous=rendered)
+    assert info["skipped"] and same == amended
+
+    fewer, _ = plan.amend(rendered, {"roles_data.yaml": b"- name: Controller\n"})
+    again, info = plan.render(fewer, renderer, previous=rendered)
+    assert not info["skipped"] and again["overcloud.yaml"] == b"heat_template_version: wallaby\n# Controller\n"
+
+
+def test_render_removes_outputs_no_longer_made():
+    from tripleo_plan_actions.core.render import Renderer
+
+    tree = {**templates(), "roles.role.j2.yaml": b"name: {{role}}\n"}
+    files = plan.new_plan("p", tree)
+    rendered, _ = plan.render(files, Renderer())
+    assert {"controller-roles.yaml", "compute-roles.yaml"} <= set(rendered)
+    fewer, _ = plan.amend(rendered, {"roles_data.yaml": b"- name: Controller\n"})
+    again, info = plan.render(fewer, Renderer(), previous=rendered)
+    assert info["removed"] == ["compute-roles.yaml"] and "compute-roles.yaml" not in again

@@ -16,10 +16,13 @@ from tripleo_plan_actions.actions.base import PlanAction
 from tripleo_plan_actions.core import archive as archives
 from tripleo_plan_actions.core import passwords
 from tripleo_plan_actions.core import plan as plans
+from tripleo_plan_actions.core.render import Renderer
 from tripleo_plan_actions.errors import PlanError
 from tripleo_plan_actions.storage.plans import PlanStore
 
 EXPORT_FORMAT = 1
+#: One renderer per Mistral process: templates compiled once stay compiled for later operations.
+RENDERER = Renderer()
 
 
 def _encode(files: Mapping[str, Any] | None, what: str) -> dict[str, bytes]:
@@ -66,9 +69,9 @@ def consuming(store: PlanStore, upload: str | None):
 
 
 class CreatePlan(PlanAction):
-    """Create plan ``plan`` from a templates archive or directory; generate its passwords.
+    """Create plan ``plan`` from a templates archive or directory; generate its passwords; render it.
 
-    Output: ``{plan, files, passwords, inputs}`` (``passwords``: how many were generated; never
+    Output: ``{plan, files, rendered, passwords, inputs}`` (``passwords``: how many were generated; never
     their values; ``inputs``: the operator's own files kept, ``[{path, sha256, size}]``).
     """
 
@@ -93,11 +96,12 @@ class CreatePlan(PlanAction):
                                    roles_data=given.get(plans.ROLES_DATA),
                                    network_data=given.get(plans.NETWORK_DATA),
                                    description=self.description, generated_passwords=passwords.generate())
+            files, render = plans.render(files, RENDERER)
             store.create(self.plan, files)
             inputs = store.store_inputs(self.plan, given) if given else []
         environment = plans.load_yaml(plans.PLAN_ENVIRONMENT, files[plans.PLAN_ENVIRONMENT])
-        return {"plan": self.plan, "files": len(files), "passwords": len(environment["passwords"]),
-                "inputs": inputs}
+        return {"plan": self.plan, "files": len(files), "rendered": render["rendered"],
+                "passwords": len(environment["passwords"]), "inputs": inputs}
 
 
 class AmendPlan(PlanAction):
@@ -105,7 +109,9 @@ class AmendPlan(PlanAction):
 
     ``files``: ``{path: text}``; ``upload``: an archive of files to add or replace; ``delete``: paths.
     ``allow_meta`` must be set to change plan-environment.yaml.  The files given are also kept in the
-    plan's user inputs.  Output: ``{plan, added, replaced, deleted, inputs}``.
+    plan's user inputs.  The plan is rendered again only when something the render reads changed
+    (sources, fragments, roles, networks).  Output: ``{plan, added, replaced, deleted, render:
+    {rendered, skipped, removed}, inputs}``.
     """
 
     def __init__(self, plan: str, files: dict | None = None, upload: str | None = None,
@@ -127,9 +133,10 @@ class AmendPlan(PlanAction):
             if not put and not self.delete:
                 raise plans.PlanInputError("nothing to amend: give files, an upload or paths to delete")
             new, changes = plans.amend(old, put, self.delete, allow_meta=self.allow_meta)
+            new, render = plans.render(new, RENDERER, previous=old)
             store.write(self.plan, old, new)
             inputs = store.store_inputs(self.plan, put) if put else []
-        return {"plan": self.plan, **changes, "inputs": inputs}
+        return {"plan": self.plan, **changes, "render": render, "inputs": inputs}
 
 
 class ListPlans(PlanAction):

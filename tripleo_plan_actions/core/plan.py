@@ -14,13 +14,15 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from tripleo_plan_actions.core import passwords as password_rules
+from tripleo_plan_actions.core import render as rendering
 from tripleo_plan_actions.core.archive import clean_path
-from tripleo_plan_actions.errors import PlanError
+from tripleo_plan_actions.errors import PlanExists, PlanInputError, PlanNotFound  # noqa: F401
 
 PLAN_ENVIRONMENT = "plan-environment.yaml"
 ROLES_DATA = "roles_data.yaml"
 NETWORK_DATA = "network_data.yaml"
 NETWORK_DATA_DEFAULT = "network_data_default.yaml"
+J2_EXCLUDES = "j2_excludes.yaml"
 ROOT_TEMPLATE = "overcloud.yaml"
 RESOURCE_REGISTRY = "overcloud-resource-registry-puppet.yaml"
 #: Files an amend changes only when asked to explicitly (``allow_meta``).
@@ -33,20 +35,6 @@ try:  # libyaml is ~10x faster on a THT-sized plan; the pure-Python loader gives
     _Loader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
-
-
-class PlanInputError(PlanError):
-    """Input that cannot make a valid plan: the message names the plan, file, line or parameter."""
-
-    kind = "bad_input"
-
-
-class PlanExists(PlanError):
-    kind = "plan_exists"
-
-
-class PlanNotFound(PlanError):
-    kind = "plan_not_found"
 
 
 def check_name(name: Any) -> str:
@@ -244,3 +232,42 @@ def describe(name: str, plan: Mapping[str, bytes]) -> dict[str, Any]:
         "parameters": password_rules.mask(environment.get("parameter_defaults") or {}),
         "passwords": sorted(environment.get("passwords") or {}),
     }
+
+
+def render_digest(files: Mapping[str, bytes]) -> str:
+    """A digest of everything a render reads: Jinja sources and fragments, roles, networks, excludes."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        if path.endswith((".j2.yaml", ".j2")) or path in (ROLES_DATA, NETWORK_DATA, J2_EXCLUDES):
+            digest.update(path.encode() + b"\0" + sha256(files[path]).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def _render_inputs(files: Mapping[str, bytes]) -> tuple[list, list, list[str]]:
+    roles = load_yaml(ROLES_DATA, files[ROLES_DATA]) or []
+    networks = load_yaml(NETWORK_DATA, files[NETWORK_DATA]) or []
+    excludes = rendering.excludes_from(load_yaml(J2_EXCLUDES, files[J2_EXCLUDES])) if J2_EXCLUDES in files else []
+    return roles, networks, excludes
+
+
+def render(files: Mapping[str, bytes], renderer: rendering.Renderer,
+           previous: Mapping[str, bytes] | None = None) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """The plan with its Jinja sources rendered in place (sources kept, as TripleO's plans held them).
+
+    ``previous`` is the plan as it was stored: when nothing a render reads has changed since, the
+    stored outputs are kept and nothing is rendered; otherwise the outputs ``previous`` had and the
+    new render no longer makes are removed.  Returns the files and ``{"rendered": n, "skipped":
+    bool, "removed": [paths]}``.  ``j2_excludes.yaml`` applies, as it does to an in-place render.
+    """
+    if previous is not None and render_digest(previous) == render_digest(files):
+        return dict(files), {"rendered": 0, "skipped": True, "removed": []}
+    roles, networks, excludes = _render_inputs(files)
+    produced = renderer.render(files, roles, networks, excludes)
+    stale: list[str] = []
+    if previous is not None:
+        old_roles, old_networks, old_excludes = _render_inputs(previous)
+        old = {out for out, *_ in rendering.outputs(previous, old_roles, old_networks, old_excludes)}
+        stale = sorted(path for path in old - set(produced) if path in files)
+    result = {path: content for path, content in files.items() if path not in stale}
+    result.update(produced)
+    return result, {"rendered": len(produced), "skipped": False, "removed": stale}

@@ -39,13 +39,12 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from types import CodeType, TracebackType
-from typing import Any, Callable, Iterable, Mapping, MutableMapping, Protocol, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, MutableMapping, Protocol, Sequence
 
 import jinja2
 from jinja2 import sandbox
 
-from tripleo_plan_actions.core.plan import PlanInputError
-from tripleo_plan_actions.errors import PlanError
+from tripleo_plan_actions.errors import PlanError, PlanInputError
 
 SOURCE_SUFFIX = ".j2.yaml"
 ROLE_SUFFIX = ".role.j2.yaml"
@@ -346,6 +345,42 @@ def _digest(content: bytes | str) -> bytes:
     return hashlib.sha256(content).digest()
 
 
+def outputs(templates: Mapping[str, bytes | str], roles: Sequence[Mapping[str, Any]],
+            networks: Sequence[Mapping[str, Any]] | None, excludes: Iterable[str] = (),
+            warn: Callable[[str], None] | None = None) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    """Every file a render makes, without rendering: ``(output path, source, what, context)``.
+
+    In the order :meth:`Renderer.render` renders them (sources in path order).  Cheap: no Jinja.
+    """
+    roles_data = enrich_roles(roles, warn)
+    network_data = enrich_networks(networks)
+    by_role = {role["name"]: role for role in roles_data}
+    role_names = [role["name"] for role in roles_data]
+    enabled = enabled_networks(network_data)
+    excluded = frozenset(excludes)
+    for path in sorted(templates):
+        if not is_source(path):
+            continue
+        if path.endswith(ROLE_SUFFIX):
+            whole_role = "{{role.name}}" in _decode(path, templates[path])
+            for name in role_names:
+                out = role_output(path, name)
+                if out not in excluded:
+                    yield out, path, f" (role {name})", {"role": by_role[name] if whole_role else name,
+                                                          "networks": network_data}
+        elif path.endswith(NETWORK_SUFFIX):
+            for name, network in enabled.items():
+                name_lower = network["name_lower"]
+                if not isinstance(name_lower, str):
+                    raise PlanInputError(f"network data: network {name}: name_lower {name_lower!r} "
+                                         "is not a string")
+                out = network_output(path, name_lower)
+                if out not in excluded:
+                    yield out, path, f" (network {name})", {"network": network}
+        else:
+            yield plain_output(path), path, "", {"roles": roles_data, "networks": network_data}
+
+
 class Renderer:
     """Renders plans; keeps every template it compiled for the next plan.
 
@@ -444,44 +479,13 @@ class Renderer:
         render, :class:`RenderError` when two sources render to the same path, and
         :class:`PlanInputError` for roles or networks THT could not use.
         """
-        roles_data = enrich_roles(roles, warn)
-        network_data = enrich_networks(networks)
-        by_role = {role["name"]: role for role in roles_data}
-        role_names = [role["name"] for role in roles_data]
-        enabled = enabled_networks(network_data)
-        excluded = frozenset(excludes)
         rendered: dict[str, bytes] = {}
         made_by: dict[str, str] = {}
-
-        def emit(out: str, path: str, what: str, context: dict[str, Any]) -> None:
+        for out, path, what, context in outputs(templates, roles, networks, excludes, warn):
             if made_by.get(out, path) != path:
                 raise RenderError(f"{made_by[out]} and {path} both render {out}", source=path)
             made_by[out] = path
             rendered[out] = self._render_one(templates, path, context, what)
-
-        for path in sorted(templates):
-            if not is_source(path):
-                continue
-            if path.endswith(ROLE_SUFFIX):
-                whole_role = "{{role.name}}" in _decode(path, templates[path])
-                for name in role_names:
-                    out = role_output(path, name)
-                    if out in excluded:
-                        continue
-                    role = by_role[name] if whole_role else name
-                    emit(out, path, f" (role {name})", {"role": role, "networks": network_data})
-            elif path.endswith(NETWORK_SUFFIX):
-                for name, network in enabled.items():
-                    name_lower = network["name_lower"]
-                    if not isinstance(name_lower, str):
-                        raise PlanInputError(f"network data: network {name}: name_lower {name_lower!r} "
-                                             "is not a string")
-                    out = network_output(path, name_lower)
-                    if out in excluded:
-                        continue
-                    emit(out, path, f" (network {name})", {"network": network})
-            else:
-                emit(plain_output(path), path, "", {"roles": roles_data, "networks": network_data})
         return rendered
 
 
