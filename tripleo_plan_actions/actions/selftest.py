@@ -11,6 +11,7 @@ from typing import Any
 
 from tripleo_plan_actions import connections
 from tripleo_plan_actions.actions.base import PlanAction
+from tripleo_plan_actions.heat_stacks import failed_resources, wait_for_stack
 from tripleo_plan_actions.errors import ServiceError, StackFailed
 
 SELFTEST_CONTAINER = "tripleo-plan-selftest"
@@ -86,7 +87,7 @@ class HeatStackCheck(PlanAction):
             # "name/id" addresses the stack directly; a bare id costs a 302 redirect per call.
             stack_id = f"{self.stack_name}/{created['stack']['id']}"
             try:
-                stack = wait_for_stack(heat, stack_id, self.timeout)
+                stack = wait_for_stack(heat, stack_id, self.timeout, outputs=True)
                 if stack.stack_status != "CREATE_COMPLETE":
                     raise StackFailed(self.stack_name, stack.stack_status, stack.stack_status_reason,
                                       failed_resources(heat, stack_id))
@@ -100,30 +101,3 @@ class HeatStackCheck(PlanAction):
         return {"stack": self.stack_name, "status": stack.stack_status, "outputs": outputs,
                 "seconds": round(time.monotonic() - started, 3)}
 
-
-def wait_for_stack(heat, stack_id: str, timeout: float, deleting: bool = False, interval: float = 0.5):
-    """Poll until the stack leaves IN_PROGRESS; return it (None once deleted when ``deleting``)."""
-    from heatclient import exc as heat_exc
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            stack = heat.stacks.get(stack_id)
-        except heat_exc.HTTPNotFound:
-            if deleting:
-                return None
-            raise
-        if not stack.stack_status.endswith("IN_PROGRESS"):
-            if deleting and stack.stack_status == "DELETE_COMPLETE":
-                return None
-            return stack
-        if time.monotonic() > deadline:
-            raise ServiceError(f"stack {stack.stack_name} still {stack.stack_status} after {timeout} s")
-        time.sleep(interval)
-
-
-def failed_resources(heat, stack_id: str) -> list[dict[str, str]]:
-    """The FAILED resources of a stack and its nested stacks, deepest reasons included."""
-    resources = heat.resources.list(stack_id, nested_depth=10)
-    return [{"resource": r.resource_name, "type": r.resource_type, "reason": r.resource_status_reason}
-            for r in resources if r.resource_status.endswith("FAILED")]

@@ -271,3 +271,24 @@ def render(files: Mapping[str, bytes], renderer: rendering.Renderer,
     result = {path: content for path, content in files.items() if path not in stale}
     result.update(produced)
     return result, {"rendered": len(produced), "skipped": False, "removed": stale}
+
+
+def plan_digest(files: Mapping[str, bytes]) -> str:
+    """A digest of the whole plan (every path and content), cheap to compute from memory."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.encode() + b"\0" + sha256(files[path]).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def with_environments(files: Mapping[str, bytes], environments: list[dict[str, Any]]) -> dict[str, bytes]:
+    """The plan with plan-environment.yaml's ``environments`` set to what it now deploys with.
+
+    Plan files appear as ``{path}``; operator files as ``{path, user_input: <sha256>}`` (their
+    content is in the plan's user inputs).
+    """
+    environment = load_yaml(PLAN_ENVIRONMENT, files[PLAN_ENVIRONMENT]) or {}
+    environment["environments"] = [
+        {"path": e["path"]} if e["source"] == "plan" else {"path": e["path"], "user_input": e["sha256"]}
+        for e in environments]
+    return {**files, PLAN_ENVIRONMENT: dump_yaml(environment)}

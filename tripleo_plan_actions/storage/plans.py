@@ -29,6 +29,7 @@ from tripleo_plan_actions.errors import PlanError, ServiceError
 SIDE_SUFFIX = "-tripleo-plan"
 BUNDLE = "plan.tar.gz"
 INPUTS = "inputs/"
+REVISIONS = "revisions/"
 UPLOADS = "tripleo-plan-uploads"
 EXPORTS = "tripleo-plan-exports"
 PLAN_METADATA = {"X-Container-Meta-Usage-Tripleo": "plan"}
@@ -258,6 +259,28 @@ class PlanStore:
     def inputs(self, name: str) -> list[str]:
         """The sha256 of every stored input (1 request)."""
         return [n[len(INPUTS):] for n in self._names(side(name), prefix=INPUTS)]
+
+    # -- revision records -----------------------------------------------------------------------
+    def revision_numbers(self, name: str) -> list[int]:
+        """The numbers of the plan's revision records, oldest first (1 request)."""
+        numbers = []
+        for obj in self._names(side(name), prefix=REVISIONS):
+            stem = obj[len(REVISIONS):].removesuffix(".json")
+            if stem.isdigit():
+                numbers.append(int(stem))
+        return sorted(numbers)
+
+    def revision(self, name: str, number: int) -> dict[str, Any]:
+        """One revision record (1 request)."""
+        _, body = self._call(f"read revision {number} of plan {name}", self.swift.get_object,
+                             side(name), f"{REVISIONS}{number:010d}.json")
+        return json.loads(body)
+
+    def put_revision(self, name: str, record: Mapping[str, Any]) -> None:
+        """Write a revision record (1 request)."""
+        self._call(f"write revision {record['number']} of plan {name}", self.swift.put_object, side(name),
+                   f"{REVISIONS}{record['number']:010d}.json",
+                   json.dumps(record, indent=1, sort_keys=True).encode(), content_type="application/json")
 
     # -- uploads and exports ------------------------------------------------------------------
     def take_upload(self, upload: str) -> bytes:

@@ -1,0 +1,144 @@
+"""Deploy, update, scale through ONE execution each, against the real Mistral, Swift and Heat.
+
+Tests run in order on one plan made from examples/small-overcloud (THT-shaped, Heat-only resources).
+"""
+from pathlib import Path
+
+import pytest
+
+from tripleo_plan_actions.client import OperationFailed
+from tripleo_plan_actions.storage.plans import PlanStore
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "small-overcloud"
+PLAN = "small"
+USER_ENV = """resource_registry:
+  OS::TripleO::Server::Config: nested/config.yaml
+parameter_defaults:
+  CloudName: cloud.example.com
+"""
+USER_NESTED = """heat_template_version: wallaby
+parameters:
+  Name: {type: string}
+resources:
+  Marker:
+    type: OS::Heat::Value
+    properties: {value: {get_param: Name}}
+"""
+EXTRA_ENV = "parameter_defaults:\n  CloudName: extra.example.com\n"
+
+
+def operate(client, operation, **inputs):
+    return client.run("tripleo_plan.deploy.operate", {"plan": PLAN, "operation": operation, **inputs},
+                      timeout=600)["output"]["result"]
+
+
+def files_without_identifier(heat, stack):
+    import yaml
+
+    files = heat.stacks.files(stack)
+    parameters = yaml.safe_load(files.pop("tripleo-plan/parameters.yaml"))
+    parameters["parameter_defaults"].pop("DeployIdentifier")
+    return files, parameters
+
+
+def environment_without_identifier(heat, stack):
+    environment = heat.stacks.environment(stack)
+    environment["parameter_defaults"].pop("DeployIdentifier")
+    return environment
+
+
+@pytest.fixture(scope="module")
+def deployed(undercloud):
+    from tripleo_plan_actions.client import MistralClient
+
+    client = MistralClient(undercloud.endpoints["mistral"])
+    client.run("tripleo_plan.plan.create", {"plan": PLAN, "templates_dir": str(EXAMPLE)})
+    log = undercloud.request_log("mistral")
+    mark = log.mark()
+    result = operate(client, "deploy", environments=[
+        {"path": "environments/debug.yaml"},
+        {"path": "/home/stack/templates/my-env.yaml", "content": USER_ENV}],
+        user_files={"/home/stack/templates/nested/config.yaml": USER_NESTED})
+    calls = log.since(mark)
+    return {"result": result, "client_calls": calls}
+
+
+def test_deploy_with_two_environment_files(deployed, heat, swift):
+    result = deployed["result"]
+    assert result["status"] == "succeeded" and result["stack_status"] == "CREATE_COMPLETE"
+    assert result["environments"] == ["overcloud-resource-registry-puppet.yaml", "environments/debug.yaml",
+                                      "/home/stack/templates/my-env.yaml"]
+    assert result["outputs"]["CloudName"] == "cloud.example.com"
+    assert result["outputs"]["ComputeServers"] == ["compute-0.cloud.example.com"]
+    # ONE execution-create by the client, then only reads of it.
+    assert [c["method"] for c in deployed["client_calls"] if c["method"] != "GET"] == ["POST"]
+    # The user's nested template replaced the plan's, as its environment said.
+    files = heat.stacks.files(f"{PLAN}/{heat.stacks.get(PLAN).id}")
+    assert any("Marker" in content for content in files.values())
+    record = PlanStore(swift).revision(PLAN, 1)
+    assert record["status"] == "succeeded" and record["operation"] == "deploy"
+    assert [e["source"] for e in record["environments"]] == ["plan", "plan", "user"]
+
+
+def test_update_without_environment_files_replays_them(deployed, client, heat):
+    stack = f"{PLAN}/{heat.stacks.get(PLAN).id}"
+    before_env, before_files = environment_without_identifier(heat, stack), files_without_identifier(heat, stack)
+    result = operate(client, "update")
+    assert result["stack_status"] == "UPDATE_COMPLETE" and result["revision"] == 2
+    assert environment_without_identifier(heat, stack) == before_env
+    assert files_without_identifier(heat, stack) == before_files
+    assert result["outputs"]["CloudName"] == "cloud.example.com"
+
+
+def test_update_adding_one_file_and_removing_another(deployed, client, heat):
+    stack = f"{PLAN}/{heat.stacks.get(PLAN).id}"
+    before = environment_without_identifier(heat, stack)
+    result = operate(client, "update", environments=[{"path": "/home/stack/extra.yaml", "content": EXTRA_ENV}],
+                     remove_environments=["environments/debug.yaml"])
+    assert result["environments"] == ["overcloud-resource-registry-puppet.yaml",
+                                      "/home/stack/templates/my-env.yaml", "/home/stack/extra.yaml"]
+    after = environment_without_identifier(heat, stack)
+    assert after["parameter_defaults"].pop("CloudName") == "extra.example.com"
+    assert before["parameter_defaults"].pop("CloudName") == "cloud.example.com"
+    assert before["parameter_defaults"].pop("Debug") is True
+    assert after == before
+    assert result["outputs"]["CloudName"] == "extra.example.com"
+
+
+def test_parameter_override_wins_and_is_replayed(deployed, client):
+    result = operate(client, "update", parameters={"CloudName": "override.example.com"})
+    assert result["outputs"]["CloudName"] == "override.example.com"
+    assert operate(client, "update")["outputs"]["CloudName"] == "override.example.com"
+
+
+def test_scale_a_role_up_and_down(deployed, client):
+    assert len(operate(client, "scale", role_counts={"Compute": 3})["outputs"]["ComputeServers"]) == 3
+    assert len(operate(client, "scale", role_counts={"Compute": 2})["outputs"]["ComputeServers"]) == 2
+    assert len(operate(client, "update")["outputs"]["ComputeServers"]) == 2  # the count is tracked too
+
+
+def test_failing_environment_ends_in_error_naming_the_resource(deployed, client, swift):
+    with pytest.raises(OperationFailed) as failed:
+        operate(client, "update", environments=[{"path": "environments/broken-post-deploy.yaml"}])
+    state_info = failed.value.execution["state_info"]
+    assert state_info.startswith(f"stack {PLAN} ended UPDATE_FAILED")
+    assert "Boot (OS::Heat::TestResource): ValueError: resources.Boot: Test Resource failed Boot" in state_info \
+        or "Test Resource failed Boot" in state_info
+    store = PlanStore(swift)
+    last = store.revision(PLAN, store.revision_numbers(PLAN)[-1])
+    assert last["status"] == "failed" and last["stack"]["failures"]
+    # The next update replays the last SUCCESSFUL list, not the failed one.
+    result = operate(client, "update")
+    assert "environments/broken-post-deploy.yaml" not in result["environments"]
+    assert result["stack_status"] == "UPDATE_COMPLETE"
+
+
+def test_dry_run_changes_nothing(deployed, client, heat, swift):
+    store = PlanStore(swift)
+    numbers = store.revision_numbers(PLAN)
+    stack = heat.stacks.get(PLAN)
+    result = operate(client, "scale", role_counts={"Compute": 4}, dry_run=True)
+    assert result["dry_run"] and result["revision"] is None
+    assert "Compute" in result["preview"]["updated"]
+    assert store.revision_numbers(PLAN) == numbers
+    assert heat.stacks.get(PLAN).updated_time == stack.updated_time

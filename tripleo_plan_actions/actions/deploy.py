@@ -1,0 +1,263 @@
+"""Deploy, update, upgrade and scale: ONE workflow each, the environment list tracked and replayed.
+
+``tripleo_plan.deploy.start`` resolves the operation's inputs (the tracked environment list and
+parameters of the last successful deploying revision, changed only as the operator says), keeps
+the operator's files in the plan's user inputs, builds Heat's arguments with the pure core, writes
+a ``pending`` revision and calls Heat.  ``tripleo_plan.deploy.stack_status`` is polled by the
+workflow (a Mistral retry: no executor thread is held while Heat works).
+``tripleo_plan.deploy.finish`` completes the revision with Heat's outcome and, on success, makes
+plan-environment.yaml show what the plan now deploys with.
+"""
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from tripleo_plan_actions import connections, heat_stacks
+from tripleo_plan_actions.actions.base import PlanAction
+from tripleo_plan_actions.core import environment as environments
+from tripleo_plan_actions.core import plan as plans
+from tripleo_plan_actions.core import revisions
+from tripleo_plan_actions.errors import PlanError, PlanInputError, ServiceError, StackFailed
+from tripleo_plan_actions.storage.plans import PlanStore
+
+OPERATIONS = ("deploy", "update", "upgrade", "scale")
+PARAMETERS_INPUT = "parameters.json"
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _execution_id(context: Any) -> str | None:
+    execution = getattr(context, "execution", None)
+    return getattr(execution, "workflow_execution_id", None)
+
+
+def _user(context: Any) -> str | None:
+    security = getattr(context, "security", None)
+    return getattr(security, "user_name", None) or getattr(security, "user", None) or None
+
+
+def _history(store: PlanStore, plan: str) -> tuple[list[int], dict | None, dict | None]:
+    """Revision numbers, the newest record, and the last successful deploying record."""
+    numbers = store.revision_numbers(plan)
+    newest = last = None
+    for number in reversed(numbers):
+        record = store.revision(plan, number)
+        newest = newest or record
+        if record["operation"] in revisions.DEPLOYING and record["status"] == revisions.SUCCEEDED:
+            last = record
+            break
+    return numbers, newest, last
+
+
+class StartOperation(PlanAction):
+    """Start a deploy, update, upgrade or scale of plan ``plan`` (stack of the same name).
+
+    ``environments``: files to ADD, in order, each ``{"path": <plan path>}`` (a file of the plan,
+    possibly a render output) or ``{"path": <operator's path>, "content": <text>}`` (a user file);
+    ``user_files``: ``{operator path: text}`` the user files reference.  ``update``, ``upgrade`` and
+    ``scale`` replay the environment list and parameters of the last successful operation; change
+    them with ``remove_environments``, ``reset_environments``, ``parameters`` (overrides),
+    ``unset_parameters``, ``reset_parameters``; ``role_counts`` (``{Role: n}``) sets ``<Role>Count``.
+    ``dry_run`` previews what Heat would do and records nothing.
+    Output: ``{plan, operation, revision, stack, environments, dry_run, preview}``.
+    """
+
+    def __init__(self, plan: str, operation: str = "deploy", environments: list | None = None,
+                 user_files: dict | None = None, parameters: dict | None = None,
+                 remove_environments: list | None = None, reset_environments: bool = False,
+                 reset_parameters: bool = False, unset_parameters: list | None = None,
+                 role_counts: dict | None = None, dry_run: bool = False, timeout: int = 240) -> None:
+        self.plan = plan
+        self.operation = operation
+        self.environments = environments or []
+        self.user_files = user_files or {}
+        self.parameters = parameters or {}
+        self.remove_environments = remove_environments or []
+        self.reset_environments = reset_environments
+        self.reset_parameters = reset_parameters
+        self.unset_parameters = unset_parameters or []
+        self.role_counts = role_counts or {}
+        self.dry_run = dry_run
+        self.timeout = timeout
+
+    def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
+        plans.check_name(self.plan)
+        if self.operation not in OPERATIONS:
+            raise PlanInputError(f"operation {self.operation!r} is not one of {', '.join(OPERATIONS)}")
+        store = PlanStore(services.swift())
+        heat = services.heat()
+        files = store.load(self.plan)
+        numbers, newest, last = _history(store, self.plan)
+        if newest and newest["status"] == revisions.PENDING:
+            raise PlanError(f"plan {self.plan} is busy: revision {newest['number']} ({newest['operation']}) "
+                            f"is still running in execution {newest['execution']}")
+        stack = heat_stacks.find(heat, self.plan)
+        if self.operation == "deploy" and stack is not None:
+            raise PlanInputError(f"stack {self.plan} exists ({stack.stack_status}): use update, upgrade or scale")
+        if self.operation != "deploy" and (stack is None or last is None):
+            raise PlanInputError(f"plan {self.plan} has no successful deployment to {self.operation}: deploy it first")
+
+        plan_environment = plans.load_yaml(plans.PLAN_ENVIRONMENT, files[plans.PLAN_ENVIRONMENT]) or {}
+        defaults = [self._plan_entry(files, e["path"]) for e in plan_environment.get("environments", [])
+                    if isinstance(e, dict) and "path" in e and "user_input" not in e]
+        added, given_user = self._added(store, files)
+        if last is None or self.reset_environments:
+            tracked = revisions.tracked_environments(defaults, add=added, remove=self.remove_environments)
+        else:
+            tracked = revisions.tracked_environments(last["environments"], add=added,
+                                                     remove=self.remove_environments)
+        previous_parameters = {}
+        if last is not None and last["parameters"]["sha256"]:
+            previous_parameters = json.loads(store.input(self.plan, last["parameters"]["sha256"]))
+        overrides = {**self.parameters, **{f"{role}Count": count for role, count in self.role_counts.items()}}
+        parameters = revisions.tracked_parameters(previous_parameters, overrides, reset=self.reset_parameters,
+                                                  unset=self.unset_parameters)
+
+        stored_user_files = store.store_inputs(self.plan, {p: t.encode() for p, t in self.user_files.items()}) \
+            if self.user_files else []
+        user_files = {p: t.encode() for p, t in self.user_files.items()}
+        kept_user_files = [] if last is None else [f for f in last["user_files"] if f["path"] not in user_files]
+        for record in kept_user_files:
+            user_files[record["path"]] = store.input(self.plan, record["sha256"])
+        user_file_records = kept_user_files + [{"path": r["path"], "sha256": r["sha256"]} for r in stored_user_files]
+
+        entries = []
+        for entry in tracked:
+            if entry["source"] == "plan":
+                if entry["path"] not in files:
+                    raise PlanInputError(f"environment file {entry['path']} is not in plan {self.plan}")
+                entries.append({"plan_path": entry["path"]})
+            else:
+                content = given_user.get(entry["sha256"]) or store.input(self.plan, entry["sha256"])
+                entries.append({"user_path": entry["path"], "content": content})
+        arguments = environments.heat_arguments(
+            files, entries, user_files=user_files,
+            parameters={**parameters, "DeployIdentifier": str(int(time.time()))},
+            passwords=plan_environment.get("passwords") or {})
+
+        if self.dry_run:
+            return {"plan": self.plan, "operation": self.operation, "revision": None, "dry_run": True,
+                    "stack": None, "environments": [e["path"] for e in tracked],
+                    "preview": self._preview(heat, stack, arguments)}
+
+        parameters_sha = None
+        if parameters:
+            parameters_sha = store.store_inputs(
+                self.plan, {PARAMETERS_INPUT: json.dumps(parameters, sort_keys=True).encode()})[0]["sha256"]
+        number = revisions.next_number(numbers)
+        record = revisions.new_record(
+            self.plan, number, self.operation, started_at=_now(), execution=_execution_id(context),
+            user=_user(context), environments=tracked, user_files=user_file_records, parameters=parameters,
+            parameters_sha256=parameters_sha, plan_digest=plans.plan_digest(files),
+            message=f"{self.operation} of {self.plan} with {len(tracked)} environment files")
+        store.put_revision(self.plan, record)
+        try:
+            stack_id = self._call_heat(heat, stack, arguments)
+        except PlanError as error:
+            store.put_revision(self.plan, revisions.finish(record, revisions.FAILED, finished_at=_now(),
+                                                           message=str(error)))
+            raise
+        return {"plan": self.plan, "operation": self.operation, "revision": number, "dry_run": False,
+                "stack": stack_id, "environments": [e["path"] for e in tracked], "preview": None}
+
+    def _plan_entry(self, files: dict, path: str) -> dict[str, str]:
+        if path not in files:
+            raise PlanInputError(f"environment file {path} is not in plan {self.plan}")
+        return revisions.environment_entry(path, "plan", plans.sha256(files[path]))
+
+    def _added(self, store: PlanStore, files: dict) -> tuple[list[dict[str, str]], dict[str, bytes]]:
+        """The environment entries to add, and the user contents by sha256 (stored as user inputs)."""
+        added, user_contents = [], {}
+        for index, entry in enumerate(self.environments):
+            if not isinstance(entry, dict) or not entry.get("path"):
+                raise PlanInputError(f"environments[{index}]: give {{path}} or {{path, content}}")
+            if "content" in entry:
+                content = str(entry["content"]).encode()
+                user_contents[plans.sha256(content)] = content
+                added.append(revisions.environment_entry(entry["path"], "user", plans.sha256(content)))
+            else:
+                added.append(self._plan_entry(files, entry["path"]))
+        if user_contents:
+            paths = {e["sha256"]: e["path"] for e in added if e["source"] == "user"}
+            store.store_inputs(self.plan, {paths[sha]: content for sha, content in user_contents.items()})
+        return added, user_contents
+
+    def _preview(self, heat: Any, stack: Any, arguments: dict) -> dict[str, Any]:
+        from heatclient import exc as heat_exc
+
+        try:
+            if stack is None:
+                preview = heat.stacks.preview(stack_name=self.plan, **arguments)
+                resources = preview.to_dict().get("resources", [])
+                return {"create": len(resources)}
+            changes = heat.stacks.preview_update(f"{self.plan}/{stack.id}", show_nested=False, **arguments)
+            summary = changes.get("resource_changes", {})
+            return {kind: sorted(r["resource_name"] for r in items) for kind, items in summary.items()}
+        except heat_exc.HTTPException as error:
+            raise ServiceError(f"Heat refused the preview of stack {self.plan}: {error}") from error
+
+    def _call_heat(self, heat: Any, stack: Any, arguments: dict) -> str:
+        from heatclient import exc as heat_exc
+
+        try:
+            if stack is None:
+                created = heat.stacks.create(stack_name=self.plan, timeout_mins=self.timeout, **arguments)
+                return f"{self.plan}/{created['stack']['id']}"
+            stack_id = f"{self.plan}/{stack.id}"
+            # A full PUT update (not PATCH): the stack's environment becomes exactly these files.
+            heat.stacks.update(stack_id, existing=False, timeout_mins=self.timeout, **arguments)
+            return stack_id
+        except heat_exc.HTTPException as error:
+            raise ServiceError(f"Heat refused to {self.operation} stack {self.plan}: {error}") from error
+
+
+class StackStatus(PlanAction):
+    """``{status, done, reason}`` of a stack; the workflow polls it with a Mistral retry."""
+
+    def __init__(self, stack: str) -> None:
+        self.stack = stack
+
+    def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
+        stack = services.heat().stacks.get(self.stack, resolve_outputs=False)
+        return {"status": stack.stack_status, "done": not stack.stack_status.endswith("IN_PROGRESS"),
+                "reason": stack.stack_status_reason}
+
+
+class FinishOperation(PlanAction):
+    """Complete revision ``revision`` with the outcome of ``stack``; fail with the failed resources.
+
+    Output: ``{plan, revision, operation, status, stack_status, outputs, environments}``.
+    """
+
+    def __init__(self, plan: str, revision: int, stack: str) -> None:
+        self.plan = plan
+        self.revision = revision
+        self.stack = stack
+
+    def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
+        store = PlanStore(services.swift())
+        heat = services.heat()
+        record = store.revision(self.plan, self.revision)
+        stack = heat.stacks.get(self.stack)
+        status = stack.stack_status
+        outcome = {"id": stack.id, "status": status, "reason": stack.stack_status_reason}
+        if not status.endswith("_COMPLETE"):
+            failures = heat_stacks.failed_resources(heat, self.stack)
+            failed = StackFailed(self.plan, status, stack.stack_status_reason, failures)
+            store.put_revision(self.plan, revisions.finish(
+                record, revisions.FAILED, finished_at=_now(), stack={**outcome, "failures": failures},
+                message=str(failed)))
+            raise failed
+        files = store.load(self.plan)
+        store.write(self.plan, files, plans.with_environments(files, record["environments"]))
+        store.put_revision(self.plan, revisions.finish(
+            record, revisions.SUCCEEDED, finished_at=_now(), stack=outcome,
+            message=f"{record['operation']} of {self.plan}: {status}"))
+        outputs = {o["output_key"]: o.get("output_value") for o in stack.to_dict().get("outputs", [])}
+        return {"plan": self.plan, "revision": self.revision, "operation": record["operation"],
+                "status": revisions.SUCCEEDED, "stack_status": status, "outputs": outputs,
+                "environments": [e["path"] for e in record["environments"]]}

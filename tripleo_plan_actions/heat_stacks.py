@@ -1,0 +1,50 @@
+"""Small helpers over a python-heatclient client, shared by the actions that create and watch stacks."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from tripleo_plan_actions.errors import ServiceError
+
+
+def find(heat: Any, name: str) -> Any | None:
+    """The live stack named ``name`` (None when there is none, or it is deleted)."""
+    from heatclient import exc as heat_exc
+
+    try:
+        stack = heat.stacks.get(name, resolve_outputs=False)
+    except heat_exc.HTTPNotFound:
+        return None
+    return None if stack.stack_status == "DELETE_COMPLETE" else stack
+
+
+def wait_for_stack(heat: Any, stack_id: str, timeout: float, deleting: bool = False, interval: float = 0.5,
+                   outputs: bool = False):
+    """Poll until the stack leaves IN_PROGRESS; return it (None once deleted when ``deleting``).
+
+    ``outputs`` resolves the stack's outputs on every poll (only for small stacks).
+    """
+    from heatclient import exc as heat_exc
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            stack = heat.stacks.get(stack_id, resolve_outputs=outputs)
+        except heat_exc.HTTPNotFound:
+            if deleting:
+                return None
+            raise
+        if not stack.stack_status.endswith("IN_PROGRESS"):
+            if deleting and stack.stack_status == "DELETE_COMPLETE":
+                return None
+            return stack
+        if time.monotonic() > deadline:
+            raise ServiceError(f"stack {stack.stack_name} still {stack.stack_status} after {timeout} s")
+        time.sleep(interval)
+
+
+def failed_resources(heat: Any, stack_id: str) -> list[dict[str, str]]:
+    """The FAILED resources of a stack and its nested stacks, deepest reasons included."""
+    resources = heat.resources.list(stack_id, nested_depth=10)
+    return [{"resource": r.resource_name, "type": r.resource_type, "reason": r.resource_status_reason}
+            for r in resources if r.resource_status.endswith("FAILED")]
