@@ -142,3 +142,32 @@ def test_dry_run_changes_nothing(deployed, client, heat, swift):
     assert "Compute" in result["preview"]["updated"]
     assert store.revision_numbers(PLAN) == numbers
     assert heat.stacks.get(PLAN).updated_time == stack.updated_time
+
+
+def test_upgrade_moves_to_new_templates_keeping_inputs_and_passwords(deployed, client, swift, tmp_path):
+    import shutil
+
+    import yaml
+
+    before = yaml.safe_load(swift.get_object(PLAN, "plan-environment.yaml")[1])["passwords"]
+    release = tmp_path / "release-2"
+    shutil.copytree(EXAMPLE, release)
+    root = release / "overcloud.j2.yaml"
+    root.write_text(root.read_text().replace("outputs:\n", "outputs:\n  Release:\n    value: two\n", 1))
+    result = operate(client, "upgrade", templates_dir=str(release))
+    assert result["stack_status"] == "UPDATE_COMPLETE"
+    assert result["outputs"]["Release"] == "two"
+    assert result["outputs"]["CloudName"] == "override.example.com"  # tracked inputs replayed
+    assert "/home/stack/templates/my-env.yaml" in result["environments"]
+    after = yaml.safe_load(swift.get_object(PLAN, "plan-environment.yaml")[1])
+    assert after["passwords"] == before
+    # plan-environment.yaml shows what the plan now deploys with (for the UI and other tools).
+    assert [e["path"] for e in after["environments"]] == result["environments"]
+
+
+def test_undeploy_deletes_the_stack_and_is_recorded(deployed, client, heat, swift):
+    result = operate(client, "undeploy")
+    assert result["operation"] == "undeploy" and result["stack_status"] == "DELETE_COMPLETE"
+    assert not [s for s in heat.stacks.list() if s.stack_name == PLAN]
+    store = PlanStore(swift)
+    assert store.revision(PLAN, store.revision_numbers(PLAN)[-1])["status"] == "succeeded"

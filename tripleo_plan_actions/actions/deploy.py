@@ -17,12 +17,13 @@ from typing import Any
 from tripleo_plan_actions import connections, heat_stacks
 from tripleo_plan_actions.actions.base import PlanAction
 from tripleo_plan_actions.core import environment as environments
+from tripleo_plan_actions.core import passwords
 from tripleo_plan_actions.core import plan as plans
 from tripleo_plan_actions.core import revisions
 from tripleo_plan_actions.errors import PlanError, PlanInputError, ServiceError, StackFailed
 from tripleo_plan_actions.storage.plans import PlanStore
 
-OPERATIONS = ("deploy", "update", "upgrade", "scale")
+OPERATIONS = ("deploy", "update", "upgrade", "scale", "undeploy")
 PARAMETERS_INPUT = "parameters.json"
 
 
@@ -70,7 +71,8 @@ class StartOperation(PlanAction):
                  user_files: dict | None = None, parameters: dict | None = None,
                  remove_environments: list | None = None, reset_environments: bool = False,
                  reset_parameters: bool = False, unset_parameters: list | None = None,
-                 role_counts: dict | None = None, dry_run: bool = False, timeout: int = 240) -> None:
+                 role_counts: dict | None = None, dry_run: bool = False, timeout: int = 240,
+                 upload: str | None = None, templates_dir: str | None = None) -> None:
         self.plan = plan
         self.operation = operation
         self.environments = environments or []
@@ -83,6 +85,8 @@ class StartOperation(PlanAction):
         self.role_counts = role_counts or {}
         self.dry_run = dry_run
         self.timeout = timeout
+        self.upload = upload
+        self.templates_dir = templates_dir
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
         plans.check_name(self.plan)
@@ -100,6 +104,12 @@ class StartOperation(PlanAction):
             raise PlanInputError(f"stack {self.plan} exists ({stack.stack_status}): use update, upgrade or scale")
         if self.operation != "deploy" and (stack is None or last is None):
             raise PlanInputError(f"plan {self.plan} has no successful deployment to {self.operation}: deploy it first")
+        if self.operation == "undeploy":
+            return self._undeploy(store, heat, stack, numbers, context)
+        if self.upload or self.templates_dir:
+            if self.operation != "upgrade":
+                raise PlanInputError("new templates (upload or templates_dir) are for the upgrade operation only")
+            files = self._upgrade_templates(store, files, last)
 
         plan_environment = plans.load_yaml(plans.PLAN_ENVIRONMENT, files[plans.PLAN_ENVIRONMENT]) or {}
         defaults = [self._plan_entry(files, e["path"]) for e in plan_environment.get("environments", [])
@@ -164,6 +174,43 @@ class StartOperation(PlanAction):
         return {"plan": self.plan, "operation": self.operation, "revision": number, "dry_run": False,
                 "stack": stack_id, "environments": [e["path"] for e in tracked], "preview": None}
 
+    def _upgrade_templates(self, store: PlanStore, files: dict, last: dict) -> dict:
+        """Move the plan to the new templates tree (checked first: every tracked plan file must exist)."""
+        from tripleo_plan_actions.actions.plan import RENDERER, _templates, consuming
+
+        with consuming(store, self.upload):
+            templates = _templates(store, self.upload, self.templates_dir)
+        plan_environment = plans.load_yaml(plans.PLAN_ENVIRONMENT, files[plans.PLAN_ENVIRONMENT]) or {}
+        new = plans.upgraded(files, templates, passwords.generate(plan_environment.get("passwords") or {}))
+        new, _ = plans.render(new, RENDERER, previous=files)
+        missing = [e["path"] for e in last["environments"] if e["source"] == "plan" and e["path"] not in new]
+        if missing and not self.reset_environments:
+            raise PlanInputError(f"the new templates have no {', '.join(missing)}, which plan {self.plan} deploys "
+                                 "with: remove them (remove_environments) or reset the list")
+        store.write(self.plan, files, new)
+        return new
+
+    def _undeploy(self, store: PlanStore, heat: Any, stack: Any, numbers: list[int], context: Any) -> dict:
+        from heatclient import exc as heat_exc
+
+        number = revisions.next_number(numbers)
+        record = revisions.new_record(self.plan, number, "undeploy", started_at=_now(),
+                                      execution=_execution_id(context), user=_user(context), environments=[],
+                                      message=f"undeploy of {self.plan}")
+        if self.dry_run:
+            return {"plan": self.plan, "operation": "undeploy", "revision": None, "dry_run": True, "stack": None,
+                    "environments": [], "preview": {"delete": [self.plan]}}
+        store.put_revision(self.plan, record)
+        stack_id = f"{self.plan}/{stack.id}"
+        try:
+            heat.stacks.delete(stack_id)
+        except heat_exc.HTTPException as error:
+            store.put_revision(self.plan, revisions.finish(record, revisions.FAILED, finished_at=_now(),
+                                                           message=str(error)))
+            raise ServiceError(f"Heat refused to delete stack {self.plan}: {error}") from error
+        return {"plan": self.plan, "operation": "undeploy", "revision": number, "dry_run": False,
+                "stack": stack_id, "environments": [], "preview": None}
+
     def _plan_entry(self, files: dict, path: str) -> dict[str, str]:
         if path not in files:
             raise PlanInputError(f"environment file {path} is not in plan {self.plan}")
@@ -222,7 +269,12 @@ class StackStatus(PlanAction):
         self.stack = stack
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
-        stack = services.heat().stacks.get(self.stack, resolve_outputs=False)
+        from heatclient import exc as heat_exc
+
+        try:
+            stack = services.heat().stacks.get(self.stack, resolve_outputs=False)
+        except heat_exc.HTTPNotFound:
+            return {"status": "DELETE_COMPLETE", "done": True, "reason": "the stack is gone"}
         return {"status": stack.stack_status, "done": not stack.stack_status.endswith("IN_PROGRESS"),
                 "reason": stack.stack_status_reason}
 
@@ -242,6 +294,8 @@ class FinishOperation(PlanAction):
         store = PlanStore(services.swift())
         heat = services.heat()
         record = store.revision(self.plan, self.revision)
+        if record["operation"] == "undeploy":
+            return self._undeployed(store, heat, record)
         stack = heat.stacks.get(self.stack)
         status = stack.stack_status
         outcome = {"id": stack.id, "status": status, "reason": stack.stack_status_reason}
@@ -261,3 +315,23 @@ class FinishOperation(PlanAction):
         return {"plan": self.plan, "revision": self.revision, "operation": record["operation"],
                 "status": revisions.SUCCEEDED, "stack_status": status, "outputs": outputs,
                 "environments": [e["path"] for e in record["environments"]]}
+
+    def _undeployed(self, store: PlanStore, heat: Any, record: dict) -> dict[str, Any]:
+        from heatclient import exc as heat_exc
+
+        try:
+            stack = heat.stacks.get(self.stack, resolve_outputs=False)
+            status, reason = stack.stack_status, stack.stack_status_reason
+        except heat_exc.HTTPNotFound:
+            status, reason = "DELETE_COMPLETE", "the stack is gone"
+        if status != "DELETE_COMPLETE":
+            failed = StackFailed(self.plan, status, reason, heat_stacks.failed_resources(heat, self.stack))
+            store.put_revision(self.plan, revisions.finish(record, revisions.FAILED, finished_at=_now(),
+                                                           stack={"status": status, "reason": reason},
+                                                           message=str(failed)))
+            raise failed
+        store.put_revision(self.plan, revisions.finish(record, revisions.SUCCEEDED, finished_at=_now(),
+                                                       stack={"status": status, "reason": reason},
+                                                       message=f"undeploy of {self.plan}: {status}"))
+        return {"plan": self.plan, "revision": self.revision, "operation": "undeploy",
+                "status": revisions.SUCCEEDED, "stack_status": status, "outputs": {}, "environments": []}

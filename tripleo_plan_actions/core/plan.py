@@ -292,3 +292,17 @@ def with_environments(files: Mapping[str, bytes], environments: list[dict[str, A
         {"path": e["path"]} if e["source"] == "plan" else {"path": e["path"], "user_input": e["sha256"]}
         for e in environments]
     return {**files, PLAN_ENVIRONMENT: dump_yaml(environment)}
+
+
+def upgraded(plan: Mapping[str, bytes], templates: Mapping[str, bytes],
+             generated_passwords: Mapping[str, Any]) -> dict[str, bytes]:
+    """The plan moved to a new templates tree: the operator's roles and network data, the plan's
+    environment (its environment list and parameters) and passwords kept; passwords the new
+    release needs and the plan lacks come from ``generated_passwords`` (see passwords.generate).
+    """
+    environment = load_yaml(PLAN_ENVIRONMENT, plan[PLAN_ENVIRONMENT]) or {}
+    files = new_plan(environment.get("name", "plan"), templates, roles_data=plan[ROLES_DATA],
+                     network_data=plan[NETWORK_DATA], description=environment.get("description", ""))
+    environment["passwords"] = {**dict(generated_passwords), **(environment.get("passwords") or {})}
+    files[PLAN_ENVIRONMENT] = dump_yaml(environment)
+    return files
