@@ -80,10 +80,19 @@ def test_deploy_with_two_environment_files(deployed, heat, swift):
     assert [e["source"] for e in record["environments"]] == ["plan", "plan", "user"]
 
 
-def test_update_without_environment_files_replays_them(deployed, client, heat):
+def test_update_without_environment_files_replays_them(deployed, client, heat, undercloud):
     stack = f"{PLAN}/{heat.stacks.get(PLAN).id}"
     before_env, before_files = environment_without_identifier(heat, stack), files_without_identifier(heat, stack)
+    swift_log, heat_log = undercloud.request_log("swift"), undercloud.request_log("heat")
+    swift_mark, heat_mark = swift_log.mark(), heat_log.mark()
     result = operate(client, "update")
+    # Server side, counted at Swift: plan archive, revision listing, last revision, the user env file
+    # and the user file it references, pending record; then last revision, plan archive,
+    # plan archive (plan-environment.yaml already shows this list: nothing to write), final record.
+    # Heat: one full PUT update.
+    swift_calls = [r["method"] for r in swift_log.since(swift_mark) if not r["path"].startswith("/auth")]
+    assert swift_calls == ["GET"] * 5 + ["PUT"] + ["GET"] * 2 + ["PUT"]
+    assert [r["method"] for r in heat_log.since(heat_mark) if r["method"] != "GET"] == ["PUT"]
     assert result["stack_status"] == "UPDATE_COMPLETE" and result["revision"] == 2
     assert environment_without_identifier(heat, stack) == before_env
     assert files_without_identifier(heat, stack) == before_files
@@ -163,6 +172,14 @@ def test_upgrade_moves_to_new_templates_keeping_inputs_and_passwords(deployed, c
     assert after["passwords"] == before
     # plan-environment.yaml shows what the plan now deploys with (for the UI and other tools).
     assert [e["path"] for e in after["environments"]] == result["environments"]
+
+
+def test_upgrade_to_an_identical_release_renders_it_again(deployed, client, tmp_path):
+    import shutil
+
+    shutil.copytree(EXAMPLE, tmp_path / "same")
+    result = operate(client, "upgrade", templates_dir=str(tmp_path / "same"))
+    assert result["stack_status"] == "UPDATE_COMPLETE" and "Release" not in result["outputs"]
 
 
 def test_undeploy_deletes_the_stack_and_is_recorded(deployed, client, heat, swift):

@@ -182,7 +182,7 @@ class StartOperation(PlanAction):
             templates = _templates(store, self.upload, self.templates_dir)
         plan_environment = plans.load_yaml(plans.PLAN_ENVIRONMENT, files[plans.PLAN_ENVIRONMENT]) or {}
         new = plans.upgraded(files, templates, passwords.generate(plan_environment.get("passwords") or {}))
-        new, _ = plans.render(new, RENDERER, previous=files)
+        new, _ = plans.render(new, RENDERER)  # a fresh tree: every output is made anew
         missing = [e["path"] for e in last["environments"] if e["source"] == "plan" and e["path"] not in new]
         if missing and not self.reset_environments:
             raise PlanInputError(f"the new templates have no {', '.join(missing)}, which plan {self.plan} deploys "

@@ -172,10 +172,13 @@ class PlanStore:
         """Make stored plan ``old`` into ``new``: changed files, then the plan archive (the commit).
 
         Requests: 1 extract-archive (or one PUT per file when few), 1 bulk-delete when files go,
-        1 archive PUT.  On failure the changed files are put back as they were.
+        1 archive PUT; none at all when nothing changed.  On failure the changed files are put back
+        as they were.
         """
         changed = {p: c for p, c in new.items() if old.get(p) != c}
         gone = [p for p in old if p not in new]
+        if not changed and not gone:
+            return {"written": [], "deleted": []}  # nothing to write, not even the archive
         try:
             self._put_files(name, changed)
             if gone:
