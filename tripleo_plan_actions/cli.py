@@ -4,11 +4,17 @@
   tripleo-plan plan create NAME --templates-dir DIR [--roles-file F] [--networks-file F]
   tripleo-plan plan amend NAME [--file PLAN_PATH=LOCAL_FILE ...] [--delete PLAN_PATH ...] [--allow-meta]
   tripleo-plan plan list | show NAME | export NAME [--no-secrets] | delete NAME [--force]
+  tripleo-plan deploy|update|upgrade|scale|undeploy PLAN [-e FILE ...] [--parameter NAME=YAML ...]
+               [--role-count ROLE=N ...] [--remove-env PATH ...] [--reset-env] [--templates-dir DIR]
+               [--dry-run]
   tripleo-plan render --templates DIR --roles-file F --networks-file F --output-dir DIR [--only-rendered]
                                                   render locally, exactly as THT's process-templates.py
 
-``--templates-dir`` names a directory on the undercloud (where Mistral runs).  Results are printed
-as JSON.  Connection: ``--mistral-url`` or ``OS_MISTRAL_URL`` (default http://127.0.0.1:8989/v2).
+``--templates-dir`` names a directory on the undercloud (where Mistral runs).  ``-e FILE``: a local
+file is a user file (its content is sent; kept in the plan's user inputs); a path that is not a
+local file names a file of the plan (``environments/x.yaml``, possibly a render output).  An
+update, upgrade or scale without ``-e`` replays the environment files and parameters of the last
+successful operation.  Results are printed as JSON.  Connection: ``--mistral-url`` or ``OS_MISTRAL_URL`` (default http://127.0.0.1:8989/v2).
 """
 from __future__ import annotations
 
@@ -48,6 +54,35 @@ def _plan_inputs(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     return args.operation, {"plan": args.name}
 
 
+def _environment(path: str) -> dict[str, str]:
+    local = Path(path)
+    if local.is_file():
+        return {"path": str(local.resolve()), "content": local.read_text(encoding="utf-8")}
+    return {"path": path}
+
+
+def _pairs(items: list[str], what: str, convert) -> dict[str, Any]:
+    import yaml
+
+    result = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise PlanError(f"{what} {item}: use NAME=VALUE")
+        result[key] = convert(yaml.safe_load(value)) if convert else yaml.safe_load(value)
+    return result
+
+
+def _operation_inputs(args: argparse.Namespace) -> dict[str, Any]:
+    return {"plan": args.name, "operation": args.command,
+            "environments": [_environment(p) for p in args.environment],
+            "parameters": _pairs(args.parameter, "--parameter", None),
+            "role_counts": _pairs(args.role_count, "--role-count", int),
+            "remove_environments": args.remove_env, "reset_environments": args.reset_env,
+            "dry_run": args.dry_run,
+            "templates_dir": str(Path(args.templates_dir).resolve()) if args.templates_dir else None}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tripleo-plan", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -74,6 +109,17 @@ def _parser() -> argparse.ArgumentParser:
     plan.choices["export"].add_argument("--no-secrets", action="store_true")
     plan.choices["delete"].add_argument("--force", action="store_true")
 
+    for operation in ("deploy", "update", "upgrade", "scale", "undeploy"):
+        command = sub.add_parser(operation, help=f"{operation} the plan's stack: one workflow execution")
+        command.add_argument("name", metavar="PLAN")
+        command.add_argument("-e", "--environment", action="append", default=[], metavar="FILE")
+        command.add_argument("--parameter", action="append", default=[], metavar="NAME=YAML")
+        command.add_argument("--role-count", action="append", default=[], metavar="ROLE=N")
+        command.add_argument("--remove-env", action="append", default=[], metavar="PATH")
+        command.add_argument("--reset-env", action="store_true", help="forget the tracked environment list")
+        command.add_argument("--templates-dir", help="upgrade: the new templates tree on the undercloud")
+        command.add_argument("--dry-run", action="store_true", help="show what Heat would do; change nothing")
+
     from tripleo_plan_actions import local_render
 
     local_render.add_arguments(sub.add_parser("render", help="render THT's Jinja2 templates locally"))
@@ -93,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             execution = client.run("tripleo_plan.selftest.check", {"stack_name": args.stack_name})
             result = {"execution": execution["id"], **execution["output"]}
+        elif args.command != "plan":
+            result = client.run("tripleo_plan.deploy.operate", _operation_inputs(args))["output"]["result"]
         else:
             workflow, inputs = _plan_inputs(args)
             result = client.run(f"tripleo_plan.plan.{workflow}", inputs)["output"]["result"]

@@ -188,3 +188,12 @@ def test_undeploy_deletes_the_stack_and_is_recorded(deployed, client, heat, swif
     assert not [s for s in heat.stacks.list() if s.stack_name == PLAN]
     store = PlanStore(swift)
     assert store.revision(PLAN, store.revision_numbers(PLAN)[-1])["status"] == "succeeded"
+
+
+def test_dry_run_of_a_first_deploy_creates_nothing(undercloud, client, heat, swift):
+    client.run("tripleo_plan.plan.create", {"plan": "small-preview", "templates_dir": str(EXAMPLE)})
+    result = client.run("tripleo_plan.deploy.operate", {"plan": "small-preview", "operation": "deploy",
+                                                        "dry_run": True})["output"]["result"]
+    assert result["dry_run"] and result["preview"]["create"] > 0
+    assert not [s for s in heat.stacks.list() if s.stack_name == "small-preview"]
+    assert PlanStore(swift).revision_numbers("small-preview") == []
