@@ -56,7 +56,9 @@ class MistralClient:
                 detail = json.loads(detail).get("faultstring", detail)
             except (ValueError, AttributeError):
                 pass
-            raise ServiceError(f"Mistral answered {error.code} to {method} {path}: {detail}") from error
+            failure = ServiceError(f"Mistral answered {error.code} to {method} {path}: {detail}")
+            failure.status = error.code
+            raise failure from error
         except (urllib.error.URLError, OSError) as error:
             raise ServiceError(f"cannot reach Mistral at {self.url}: {error}") from error
 

@@ -39,9 +39,10 @@ class ConfigurationError(PlanError):
 
 
 class ServiceError(PlanError):
-    """Swift, Heat or Mistral refused a request or could not be reached."""
+    """Swift, Heat or Mistral refused a request or could not be reached (``status``: HTTP code, if any)."""
 
     kind = "service"
+    status: int | None = None
 
 
 class StackFailed(PlanError):

@@ -153,6 +153,20 @@ def test_dry_run_changes_nothing(deployed, client, heat, swift):
     assert heat.stacks.get(PLAN).updated_time == stack.updated_time
 
 
+def test_a_lock_left_by_a_dead_execution_is_released(deployed, client, swift):
+    from tripleo_plan_actions.core import revisions
+
+    store = PlanStore(swift)
+    number = store.revision_numbers(PLAN)[-1] + 1
+    store.put_revision(PLAN, revisions.new_record(
+        PLAN, number, "update", started_at="2026-01-01T00:00:00Z", user=None, environments=[],
+        execution="00000000-0000-0000-0000-00000000dead"))  # as if Mistral died mid-operation
+    result = operate(client, "update")
+    assert result["revision"] == number + 1 and result["status"] == "succeeded"
+    closed = store.revision(PLAN, number)
+    assert closed["status"] == "interrupted" and "no longer exists" in closed["message"]
+
+
 def test_upgrade_moves_to_new_templates_keeping_inputs_and_passwords(deployed, client, swift, tmp_path):
     import shutil
 

@@ -17,6 +17,7 @@ from typing import Any
 from tripleo_plan_actions import connections, heat_stacks
 from tripleo_plan_actions.actions.base import PlanAction
 from tripleo_plan_actions.core import environment as environments
+from tripleo_plan_actions.core import history
 from tripleo_plan_actions.core import passwords
 from tripleo_plan_actions.core import plan as plans
 from tripleo_plan_actions.core import revisions
@@ -52,6 +53,20 @@ def _history(store: PlanStore, plan: str) -> tuple[list[int], dict | None, dict 
             last = record
             break
     return numbers, newest, last
+
+
+def _execution_state(services: connections.Connections, execution_id: str | None) -> str | None:
+    """The state of a Mistral execution, or None when it does not exist (any more)."""
+    from tripleo_plan_actions.client import MistralClient
+
+    if not execution_id:
+        return None
+    try:
+        return MistralClient(services.endpoint("mistral"), token=services.token).execution(execution_id)["state"]
+    except ServiceError as error:
+        if error.status == 404:
+            return None
+        raise
 
 
 class StartOperation(PlanAction):
@@ -97,8 +112,7 @@ class StartOperation(PlanAction):
         files = store.load(self.plan)
         numbers, newest, last = _history(store, self.plan)
         if newest and newest["status"] == revisions.PENDING:
-            raise PlanError(f"plan {self.plan} is busy: revision {newest['number']} ({newest['operation']}) "
-                            f"is still running in execution {newest['execution']}")
+            self._unlock(store, services, newest)
         stack = heat_stacks.find(heat, self.plan)
         if self.operation == "deploy" and stack is not None:
             raise PlanInputError(f"stack {self.plan} exists ({stack.stack_status}): use update, upgrade or scale")
@@ -173,6 +187,14 @@ class StartOperation(PlanAction):
             raise
         return {"plan": self.plan, "operation": self.operation, "revision": number, "dry_run": False,
                 "stack": stack_id, "environments": [e["path"] for e in tracked], "preview": None}
+
+    def _unlock(self, store: PlanStore, services: connections.Connections, pending: dict) -> None:
+        """Refuse while the pending revision's execution runs; close it as interrupted if it is over."""
+        state = _execution_state(services, pending.get("execution"))
+        states = {pending["execution"]: state} if state else {}
+        if history.running([pending], states):
+            raise PlanError(history.refuse_message(pending))
+        store.put_revision(self.plan, history.interrupt(pending, state, _now()))
 
     def _upgrade_templates(self, store: PlanStore, files: dict, last: dict) -> dict:
         """Move the plan to the new templates tree (checked first: every tracked plan file must exist)."""
