@@ -32,6 +32,12 @@ class PlanNotFound(PlanError):
     kind = "plan_not_found"
 
 
+class PlanBusy(PlanError):
+    """Another operation on the plan is running (one operation at a time per plan)."""
+
+    kind = "plan_busy"
+
+
 class ConfigurationError(PlanError):
     """The pack cannot tell how to reach a service (settings file or Keystone catalog)."""
 

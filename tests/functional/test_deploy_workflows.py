@@ -167,6 +167,35 @@ def test_a_lock_left_by_a_dead_execution_is_released(deployed, client, swift):
     assert closed["status"] == "interrupted" and "no longer exists" in closed["message"]
 
 
+SLOW_ENV = """resource_registry:
+  OS::TripleO::PostDeploy: slow-post-deploy.yaml
+"""
+SLOW_TEMPLATE = """heat_template_version: wallaby
+resources:
+  Wait:
+    type: OS::Heat::TestResource
+    properties: {value: slow, action_wait_secs: {create: 8, update: 8}}
+"""
+
+
+def test_two_operations_started_together_exactly_one_runs(deployed, client):
+    # An update that takes 8 s or more, so that the two executions surely overlap.
+    slow = {"plan": PLAN, "operation": "update",
+            "environments": [{"path": "/home/stack/slow.yaml", "content": SLOW_ENV}],
+            "user_files": {"/home/stack/slow-post-deploy.yaml": SLOW_TEMPLATE}}
+    started = [client.start("tripleo_plan.deploy.operate", slow) for _ in range(2)]
+    outcomes = []
+    for execution in started:
+        try:
+            outcomes.append(client.wait(execution["id"], timeout=600)["output"]["result"]["status"])
+        except OperationFailed as failed:
+            outcomes.append(failed.execution["state_info"])
+    assert outcomes.count("succeeded") == 1, outcomes
+    refused = [o for o in outcomes if o != "succeeded"][0]
+    assert refused.startswith(f"plan {PLAN} is busy"), refused
+    operate(client, "update", remove_environments=["/home/stack/slow.yaml"])
+
+
 def test_upgrade_moves_to_new_templates_keeping_inputs_and_passwords(deployed, client, swift, tmp_path):
     import shutil
 

@@ -21,7 +21,7 @@ from tripleo_plan_actions.core import history
 from tripleo_plan_actions.core import passwords
 from tripleo_plan_actions.core import plan as plans
 from tripleo_plan_actions.core import revisions
-from tripleo_plan_actions.errors import PlanError, PlanInputError, ServiceError, StackFailed
+from tripleo_plan_actions.errors import PlanBusy, PlanError, PlanInputError, ServiceError, StackFailed
 from tripleo_plan_actions.storage.plans import PlanStore
 
 OPERATIONS = ("deploy", "update", "upgrade", "scale", "undeploy")
@@ -178,7 +178,7 @@ class StartOperation(PlanAction):
             user=_user(context), environments=tracked, user_files=user_file_records, parameters=parameters,
             parameters_sha256=parameters_sha, plan_digest=plans.plan_digest(files),
             message=f"{self.operation} of {self.plan} with {len(tracked)} environment files")
-        store.put_revision(self.plan, record)
+        store.put_revision(self.plan, record, new=True)
         try:
             stack_id = self._call_heat(heat, stack, arguments)
         except PlanError as error:
@@ -193,7 +193,7 @@ class StartOperation(PlanAction):
         state = _execution_state(services, pending.get("execution"))
         states = {pending["execution"]: state} if state else {}
         if history.running([pending], states):
-            raise PlanError(history.refuse_message(pending))
+            raise PlanBusy(history.refuse_message(pending))
         store.put_revision(self.plan, history.interrupt(pending, state, _now()))
 
     def _upgrade_templates(self, store: PlanStore, files: dict, last: dict) -> dict:
@@ -222,7 +222,7 @@ class StartOperation(PlanAction):
         if self.dry_run:
             return {"plan": self.plan, "operation": "undeploy", "revision": None, "dry_run": True, "stack": None,
                     "environments": [], "preview": {"delete": [self.plan]}}
-        store.put_revision(self.plan, record)
+        store.put_revision(self.plan, record, new=True)
         stack_id = f"{self.plan}/{stack.id}"
         try:
             heat.stacks.delete(stack_id)

@@ -24,7 +24,7 @@ from typing import Any, Iterable, Mapping
 
 from tripleo_plan_actions.core import archive as archives
 from tripleo_plan_actions.core.plan import PlanExists, PlanNotFound, check_name, sha256
-from tripleo_plan_actions.errors import PlanError, ServiceError
+from tripleo_plan_actions.errors import PlanBusy, PlanError, ServiceError
 
 SIDE_SUFFIX = "-tripleo-plan"
 BUNDLE = "plan.tar.gz"
@@ -279,11 +279,26 @@ class PlanStore:
                              side(name), f"{REVISIONS}{number:010d}.json")
         return json.loads(body)
 
-    def put_revision(self, name: str, record: Mapping[str, Any]) -> None:
-        """Write a revision record (1 request)."""
-        self._call(f"write revision {record['number']} of plan {name}", self.swift.put_object, side(name),
-                   f"{REVISIONS}{record['number']:010d}.json",
-                   json.dumps(record, indent=1, sort_keys=True).encode(), content_type="application/json")
+    def put_revision(self, name: str, record: Mapping[str, Any], new: bool = False) -> None:
+        """Write a revision record (1 request).
+
+        ``new``: the record must not exist yet (``If-None-Match: *``): of two operations racing for
+        the same revision number, exactly one wins; the other gets PlanBusy.
+        """
+        from swiftclient.exceptions import ClientException
+
+        number = record["number"]
+        try:
+            self.swift.put_object(side(name), f"{REVISIONS}{number:010d}.json",
+                                  json.dumps(record, indent=1, sort_keys=True).encode(),
+                                  content_type="application/json",
+                                  headers={"If-None-Match": "*"} if new else None)
+        except ClientException as error:
+            if new and error.http_status == 412:
+                raise PlanBusy(f"plan {name} is busy: another operation started revision {number} "
+                               "at the same time; try again when it has finished") from None
+            raise ServiceError(f"Swift refused to write revision {number} of plan {name}: "
+                               f"{error.http_status} {error.http_reason}") from error
 
     # -- uploads and exports ------------------------------------------------------------------
     def take_upload(self, upload: str) -> bytes:
