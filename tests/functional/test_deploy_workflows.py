@@ -206,6 +206,8 @@ def test_upgrade_moves_to_new_templates_keeping_inputs_and_passwords(deployed, c
     shutil.copytree(EXAMPLE, release)
     root = release / "overcloud.j2.yaml"
     root.write_text(root.read_text().replace("outputs:\n", "outputs:\n  Release:\n    value: two\n", 1))
+    preview = operate(client, "upgrade", templates_dir=str(release), dry_run=True)
+    assert preview["dry_run"] and "Release" not in swift.get_object(PLAN, "overcloud.yaml")[1].decode()
     result = operate(client, "upgrade", templates_dir=str(release))
     assert result["stack_status"] == "UPDATE_COMPLETE"
     assert result["outputs"]["Release"] == "two"

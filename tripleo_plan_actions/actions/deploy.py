@@ -120,10 +120,11 @@ class StartOperation(PlanAction):
             raise PlanInputError(f"plan {self.plan} has no successful deployment to {self.operation}: deploy it first")
         if self.operation == "undeploy":
             return self._undeploy(store, heat, stack, numbers, context)
+        stored_files = files
         if self.upload or self.templates_dir:
             if self.operation != "upgrade":
                 raise PlanInputError("new templates (upload or templates_dir) are for the upgrade operation only")
-            files = self._upgrade_templates(store, files, last)
+            files = self._upgrade_templates(store, files, last)  # written below, once all is checked
 
         plan_environment = plans.load_yaml(plans.PLAN_ENVIRONMENT, files[plans.PLAN_ENVIRONMENT]) or {}
         defaults = [self._plan_entry(files, e["path"]) for e in plan_environment.get("environments", [])
@@ -172,6 +173,8 @@ class StartOperation(PlanAction):
         if parameters:
             parameters_sha = store.store_inputs(
                 self.plan, {PARAMETERS_INPUT: json.dumps(parameters, sort_keys=True).encode()})[0]["sha256"]
+        if files is not stored_files:
+            store.write(self.plan, stored_files, files)
         number = revisions.next_number(numbers)
         record = revisions.new_record(
             self.plan, number, self.operation, started_at=_now(), execution=_execution_id(context),
@@ -197,7 +200,7 @@ class StartOperation(PlanAction):
         store.put_revision(self.plan, history.interrupt(pending, state, _now()))
 
     def _upgrade_templates(self, store: PlanStore, files: dict, last: dict) -> dict:
-        """Move the plan to the new templates tree (checked first: every tracked plan file must exist)."""
+        """The plan moved to the new templates tree, in memory (every tracked plan file must exist)."""
         from tripleo_plan_actions.actions.plan import RENDERER, _templates, consuming
 
         with consuming(store, self.upload):
@@ -209,7 +212,6 @@ class StartOperation(PlanAction):
         if missing and not self.reset_environments:
             raise PlanInputError(f"the new templates have no {', '.join(missing)}, which plan {self.plan} deploys "
                                  "with: remove them (remove_environments) or reset the list")
-        store.write(self.plan, files, new)
         return new
 
     def _undeploy(self, store: PlanStore, heat: Any, stack: Any, numbers: list[int], context: Any) -> dict:
