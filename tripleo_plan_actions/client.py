@@ -33,13 +33,15 @@ class OperationFailed(PlanError):
 class MistralClient:
     """Just the calls an operation needs: create an execution, read it (and its tasks)."""
 
-    def __init__(self, url: str | None = None, token: str | None = None, timeout: float = 60.0) -> None:
+    def __init__(self, url: str | None = None, token: str | None = None, timeout: float = 60.0,
+                 agent: str = "tripleo-plan-client") -> None:
         self.url = (url or os.environ.get("OS_MISTRAL_URL") or DEFAULT_MISTRAL_URL).rstrip("/")
         self.token = token or os.environ.get("OS_AUTH_TOKEN")
         self.timeout = timeout
+        self.agent = agent
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
-        headers = {"Accept": "application/json", "User-Agent": "tripleo-plan-client"}
+        headers = {"Accept": "application/json", "User-Agent": self.agent}
         data = None
         if body is not None:
             data = json.dumps(body).encode()
@@ -70,6 +72,36 @@ class MistralClient:
 
     def execution(self, execution_id: str) -> dict[str, Any]:
         return self._call("GET", f"/executions/{execution_id}")
+
+    def create_environment(self, name: str, variables: dict[str, Any]) -> bool:
+        """Create a Mistral environment; False when one of that name exists (names are unique in
+        Mistral's database, so of two concurrent creators exactly one gets True)."""
+        try:
+            self._call("POST", "/environments", {"name": name, "variables": variables,
+                                                 "description": "tripleo-plan-actions lock"})
+        except ServiceError as error:
+            if error.status == 409:
+                return False
+            raise
+        return True
+
+    def environment(self, name: str) -> dict[str, Any] | None:
+        try:
+            found = self._call("GET", f"/environments/{name}")
+        except ServiceError as error:
+            if error.status == 404:
+                return None
+            raise
+        variables = found.get("variables") or {}
+        found["variables"] = json.loads(variables) if isinstance(variables, str) else variables
+        return found
+
+    def delete_environment(self, name: str) -> None:
+        try:
+            self._call("DELETE", f"/environments/{name}")
+        except ServiceError as error:
+            if error.status != 404:
+                raise
 
     def wait(self, execution_id: str, timeout: float = 3600.0, interval: float = 0.2,
              on_poll: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:

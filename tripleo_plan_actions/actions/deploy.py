@@ -22,6 +22,7 @@ from tripleo_plan_actions.core import passwords
 from tripleo_plan_actions.core import plan as plans
 from tripleo_plan_actions.core import revisions
 from tripleo_plan_actions.errors import PlanBusy, PlanError, PlanInputError, ServiceError, StackFailed
+from tripleo_plan_actions.storage.lock import PlanLock
 from tripleo_plan_actions.storage.plans import PlanStore
 
 OPERATIONS = ("deploy", "update", "upgrade", "scale", "undeploy")
@@ -55,6 +56,13 @@ def _history(store: PlanStore, plan: str) -> tuple[list[int], dict | None, dict 
     return numbers, newest, last
 
 
+def _lock(services: connections.Connections, plan: str) -> PlanLock:
+    from tripleo_plan_actions.client import MistralClient
+
+    return PlanLock(MistralClient(services.endpoint("mistral"), token=services.token,
+                                  agent="tripleo-plan-actions"), plan)
+
+
 def _execution_state(services: connections.Connections, execution_id: str | None) -> str | None:
     """The state of a Mistral execution, or None when it does not exist (any more)."""
     from tripleo_plan_actions.client import MistralClient
@@ -62,7 +70,8 @@ def _execution_state(services: connections.Connections, execution_id: str | None
     if not execution_id:
         return None
     try:
-        return MistralClient(services.endpoint("mistral"), token=services.token).execution(execution_id)["state"]
+        return MistralClient(services.endpoint("mistral"), token=services.token,
+                             agent="tripleo-plan-actions").execution(execution_id)["state"]
     except ServiceError as error:
         if error.status == 404:
             return None
@@ -107,6 +116,17 @@ class StartOperation(PlanAction):
         plans.check_name(self.plan)
         if self.operation not in OPERATIONS:
             raise PlanInputError(f"operation {self.operation!r} is not one of {', '.join(OPERATIONS)}")
+        if self.dry_run:
+            return self._start(services, context)
+        lock = _lock(services, self.plan)
+        lock.acquire(_execution_id(context), self.operation)
+        try:
+            return self._start(services, context)  # the lock stays held until FinishOperation
+        except BaseException:
+            lock.release(_execution_id(context))
+            raise
+
+    def _start(self, services: connections.Connections, context: Any) -> dict[str, Any]:
         store = PlanStore(services.swift())
         heat = services.heat()
         files = store.load(self.plan)
@@ -315,6 +335,12 @@ class FinishOperation(PlanAction):
         self.stack = stack
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
+        try:
+            return self._finish(services)
+        finally:
+            _lock(services, self.plan).release(_execution_id(context))
+
+    def _finish(self, services: connections.Connections) -> dict[str, Any]:
         store = PlanStore(services.swift())
         heat = services.heat()
         record = store.revision(self.plan, self.revision)
