@@ -4,9 +4,9 @@
   tripleo-plan plan create NAME --templates-dir DIR [--roles-file F] [--networks-file F]
   tripleo-plan plan amend NAME [--file PLAN_PATH=LOCAL_FILE ...] [--delete PLAN_PATH ...] [--allow-meta]
   tripleo-plan plan list | show NAME | export NAME [--no-secrets] | delete NAME [--force]
-  tripleo-plan deploy|update|upgrade|scale|undeploy PLAN [-e FILE ...] [--parameter NAME=YAML ...]
+  tripleo-plan deploy|update|upgrade|scale|rollback|undeploy PLAN [-e FILE ...] [--parameter NAME=YAML ...]
                [--role-count ROLE=N ...] [--remove-env PATH ...] [--reset-env] [--templates-dir DIR]
-               [--dry-run]
+               [--dry-run] [--to REVISION (rollback)]
   tripleo-plan render --templates DIR --roles-file F --networks-file F --output-dir DIR [--only-rendered]
                                                   render locally, exactly as THT's process-templates.py
 
@@ -80,7 +80,8 @@ def _operation_inputs(args: argparse.Namespace) -> dict[str, Any]:
             "role_counts": _pairs(args.role_count, "--role-count", int),
             "remove_environments": args.remove_env, "reset_environments": args.reset_env,
             "dry_run": args.dry_run,
-            "templates_dir": str(Path(args.templates_dir).resolve()) if args.templates_dir else None}
+            "templates_dir": str(Path(args.templates_dir).resolve()) if args.templates_dir else None,
+            "rollback_to": getattr(args, "rollback_to", None)}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -109,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.choices["export"].add_argument("--no-secrets", action="store_true")
     plan.choices["delete"].add_argument("--force", action="store_true")
 
-    for operation in ("deploy", "update", "upgrade", "scale", "undeploy"):
+    for operation in ("deploy", "update", "upgrade", "scale", "rollback", "undeploy"):
         command = sub.add_parser(operation, help=f"{operation} the plan's stack: one workflow execution")
         command.add_argument("name", metavar="PLAN")
         command.add_argument("-e", "--environment", action="append", default=[], metavar="FILE")
@@ -119,6 +120,8 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--reset-env", action="store_true", help="forget the tracked environment list")
         command.add_argument("--templates-dir", help="upgrade: the new templates tree on the undercloud")
         command.add_argument("--dry-run", action="store_true", help="show what Heat would do; change nothing")
+        if operation == "rollback":
+            command.add_argument("--to", type=int, required=True, metavar="REVISION", dest="rollback_to")
 
     from tripleo_plan_actions import local_render
 

@@ -44,3 +44,42 @@ def test_list_show_diff(client, swift):
 
     with pytest.raises(OperationFailed, match=f"plan {PLAN} has no revision 9 \\(it has 1, 2\\)"):
         result(client, "tripleo_plan.history.show", revision=9)
+
+
+def test_rollback_deploys_an_earlier_revisions_inputs_again(client, heat):
+    """deploy -> update(+1 env) -> failed update -> rollback to the deploy: a NEW revision, history kept."""
+    plan = "rolled"
+    client.run("tripleo_plan.plan.create", {"plan": plan, "templates_dir": str(EXAMPLE)})
+    operate = "tripleo_plan.deploy.operate"
+
+    def run(**inputs):
+        return client.run(operate, {"plan": plan, **inputs}, timeout=600)["output"]["result"]
+
+    run(operation="deploy", parameters={"ComputeCount": 2})
+    stack = f"{plan}/{heat.stacks.get(plan).id}"
+    first = heat.stacks.environment(stack)
+    run(operation="update", environments=[{"path": "/home/stack/x.yaml",
+                                           "content": "parameter_defaults: {CloudName: x.example.com}\n"}])
+    with pytest.raises(OperationFailed):
+        run(operation="update", environments=[{"path": "environments/broken-post-deploy.yaml"}])
+    with pytest.raises(OperationFailed, match="cannot roll back to revision 3: its update did not succeed "
+                                              r"\(status failed\); revisions you can roll back to: 1, 2"):
+        run(operation="rollback", rollback_to=3)
+
+    rolled = run(operation="rollback", rollback_to=1)
+    assert rolled["revision"] == 4 and rolled["stack_status"] == "UPDATE_COMPLETE"
+    assert rolled["outputs"]["CloudName"] == "overcloud.localdomain"
+    assert len(rolled["outputs"]["ComputeServers"]) == 2
+    now = heat.stacks.environment(stack)
+    for environment in (first, now):
+        environment["parameter_defaults"].pop("DeployIdentifier")
+    assert now == first
+
+    story = result_of(client, plan)
+    assert [(r["number"], r["operation"], r["status"], r["rollback_of"]) for r in story] == [
+        (4, "rollback", "succeeded", 1), (3, "update", "failed", None), (2, "update", "succeeded", None),
+        (1, "deploy", "succeeded", None)]
+
+
+def result_of(client, plan):
+    return client.run("tripleo_plan.history.list", {"plan": plan})["output"]["result"]["revisions"]

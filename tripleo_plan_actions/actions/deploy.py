@@ -25,7 +25,7 @@ from tripleo_plan_actions.errors import PlanBusy, PlanError, PlanInputError, Ser
 from tripleo_plan_actions.storage.lock import PlanLock
 from tripleo_plan_actions.storage.plans import PlanStore
 
-OPERATIONS = ("deploy", "update", "upgrade", "scale", "undeploy")
+OPERATIONS = ("deploy", "update", "upgrade", "scale", "rollback", "undeploy")
 PARAMETERS_INPUT = "parameters.json"
 
 
@@ -96,7 +96,8 @@ class StartOperation(PlanAction):
                  remove_environments: list | None = None, reset_environments: bool = False,
                  reset_parameters: bool = False, unset_parameters: list | None = None,
                  role_counts: dict | None = None, dry_run: bool = False, timeout: int = 240,
-                 upload: str | None = None, templates_dir: str | None = None) -> None:
+                 upload: str | None = None, templates_dir: str | None = None,
+                 rollback_to: int | None = None) -> None:
         self.plan = plan
         self.operation = operation
         self.environments = environments or []
@@ -111,6 +112,7 @@ class StartOperation(PlanAction):
         self.timeout = timeout
         self.upload = upload
         self.templates_dir = templates_dir
+        self.rollback_to = rollback_to
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
         plans.check_name(self.plan)
@@ -146,18 +148,21 @@ class StartOperation(PlanAction):
                 raise PlanInputError("new templates (upload or templates_dir) are for the upgrade operation only")
             files = self._upgrade_templates(store, files, last)  # written below, once all is checked
 
+        base = last  # what is replayed: the last successful operation, or the rollback's target
+        if self.operation == "rollback":
+            base = self._rollback_target(store, numbers)
         plan_environment = plans.load_yaml(plans.PLAN_ENVIRONMENT, files[plans.PLAN_ENVIRONMENT]) or {}
         defaults = [self._plan_entry(files, e["path"]) for e in plan_environment.get("environments", [])
                     if isinstance(e, dict) and "path" in e and "user_input" not in e]
         added, given_user = self._added(store, files)
-        if last is None or self.reset_environments:
+        if base is None or self.reset_environments:
             tracked = revisions.tracked_environments(defaults, add=added, remove=self.remove_environments)
         else:
-            tracked = revisions.tracked_environments(last["environments"], add=added,
+            tracked = revisions.tracked_environments(base["environments"], add=added,
                                                      remove=self.remove_environments)
         previous_parameters = {}
-        if last is not None and last["parameters"]["sha256"]:
-            previous_parameters = json.loads(store.input(self.plan, last["parameters"]["sha256"]))
+        if base is not None and base["parameters"]["sha256"]:
+            previous_parameters = json.loads(store.input(self.plan, base["parameters"]["sha256"]))
         overrides = {**self.parameters, **{f"{role}Count": count for role, count in self.role_counts.items()}}
         parameters = revisions.tracked_parameters(previous_parameters, overrides, reset=self.reset_parameters,
                                                   unset=self.unset_parameters)
@@ -165,7 +170,7 @@ class StartOperation(PlanAction):
         stored_user_files = store.store_inputs(self.plan, {p: t.encode() for p, t in self.user_files.items()}) \
             if self.user_files else []
         user_files = {p: t.encode() for p, t in self.user_files.items()}
-        kept_user_files = [] if last is None else [f for f in last["user_files"] if f["path"] not in user_files]
+        kept_user_files = [] if base is None else [f for f in base["user_files"] if f["path"] not in user_files]
         for record in kept_user_files:
             user_files[record["path"]] = store.input(self.plan, record["sha256"])
         user_file_records = kept_user_files + [{"path": r["path"], "sha256": r["sha256"]} for r in stored_user_files]
@@ -200,7 +205,9 @@ class StartOperation(PlanAction):
             self.plan, number, self.operation, started_at=_now(), execution=_execution_id(context),
             user=_user(context), environments=tracked, user_files=user_file_records, parameters=parameters,
             parameters_sha256=parameters_sha, plan_digest=plans.plan_digest(files),
-            message=f"{self.operation} of {self.plan} with {len(tracked)} environment files")
+            message=f"{self.operation} of {self.plan} with {len(tracked)} environment files"
+                    + (f" (the inputs of revision {self.rollback_to})" if self.operation == "rollback" else ""),
+            rollback_of=self.rollback_to if self.operation == "rollback" else None)
         store.put_revision(self.plan, record, new=True)
         try:
             stack_id = self._call_heat(heat, stack, arguments)
@@ -210,6 +217,14 @@ class StartOperation(PlanAction):
             raise
         return {"plan": self.plan, "operation": self.operation, "revision": number, "dry_run": False,
                 "stack": stack_id, "environments": [e["path"] for e in tracked], "preview": None}
+
+    def _rollback_target(self, store: PlanStore, numbers: list[int]) -> dict:
+        """Revision ``rollback_to`` (a successful deploying one): its inputs are deployed again."""
+        if self.rollback_to is None:
+            raise PlanInputError("rollback needs rollback_to: the revision whose inputs to deploy again")
+        records = [store.revision(self.plan, n) for n in numbers]
+        history.rollback_inputs(records, self.rollback_to)  # refuses a revision that cannot be a target
+        return next(r for r in records if r["number"] == self.rollback_to)
 
     def _unlock(self, store: PlanStore, services: connections.Connections, pending: dict) -> None:
         """Refuse while the pending revision's execution runs; close it as interrupted if it is over."""
