@@ -73,6 +73,17 @@ class MistralClient:
     def execution(self, execution_id: str) -> dict[str, Any]:
         return self._call("GET", f"/executions/{execution_id}")
 
+    def execution_state(self, execution_id: str | None) -> str | None:
+        """The state of an execution, or None when there is none (no id, or it no longer exists)."""
+        if not execution_id:
+            return None
+        try:
+            return self.execution(execution_id)["state"]
+        except ServiceError as error:
+            if error.status == 404:
+                return None
+            raise
+
     def create_environment(self, name: str, variables: dict[str, Any]) -> bool:
         """Create a Mistral environment; False when one of that name exists (names are unique in
         Mistral's database, so of two concurrent creators exactly one gets True)."""

@@ -56,26 +56,15 @@ def _history(store: PlanStore, plan: str) -> tuple[list[int], dict | None, dict 
     return numbers, newest, last
 
 
+def _mistral(services: connections.Connections):
+    """The actions' own client of Mistral (user agent ``tripleo-plan-actions``)."""
+    from tripleo_plan_actions.client import MistralClient
+
+    return MistralClient(services.endpoint("mistral"), token=services.token, agent="tripleo-plan-actions")
+
+
 def _lock(services: connections.Connections, plan: str) -> PlanLock:
-    from tripleo_plan_actions.client import MistralClient
-
-    return PlanLock(MistralClient(services.endpoint("mistral"), token=services.token,
-                                  agent="tripleo-plan-actions"), plan)
-
-
-def _execution_state(services: connections.Connections, execution_id: str | None) -> str | None:
-    """The state of a Mistral execution, or None when it does not exist (any more)."""
-    from tripleo_plan_actions.client import MistralClient
-
-    if not execution_id:
-        return None
-    try:
-        return MistralClient(services.endpoint("mistral"), token=services.token,
-                             agent="tripleo-plan-actions").execution(execution_id)["state"]
-    except ServiceError as error:
-        if error.status == 404:
-            return None
-        raise
+    return PlanLock(_mistral(services), plan)
 
 
 class StartOperation(PlanAction):
@@ -167,9 +156,8 @@ class StartOperation(PlanAction):
         parameters = revisions.tracked_parameters(previous_parameters, overrides, reset=self.reset_parameters,
                                                   unset=self.unset_parameters)
 
-        stored_user_files = store.store_inputs(self.plan, {p: t.encode() for p, t in self.user_files.items()}) \
-            if self.user_files else []
         user_files = {p: t.encode() for p, t in self.user_files.items()}
+        stored_user_files = store.store_inputs(self.plan, user_files) if user_files else []
         kept_user_files = [] if base is None else [f for f in base["user_files"] if f["path"] not in user_files]
         for record in kept_user_files:
             user_files[record["path"]] = store.input(self.plan, record["sha256"])
@@ -228,7 +216,7 @@ class StartOperation(PlanAction):
 
     def _unlock(self, store: PlanStore, services: connections.Connections, pending: dict) -> None:
         """Refuse while the pending revision's execution runs; close it as interrupted if it is over."""
-        state = _execution_state(services, pending.get("execution"))
+        state = _mistral(services).execution_state(pending.get("execution"))
         states = {pending["execution"]: state} if state else {}
         if history.running([pending], states):
             raise PlanBusy(history.refuse_message(pending))
@@ -236,10 +224,10 @@ class StartOperation(PlanAction):
 
     def _upgrade_templates(self, store: PlanStore, files: dict, last: dict) -> dict:
         """The plan moved to the new templates tree, in memory (every tracked plan file must exist)."""
-        from tripleo_plan_actions.actions.plan import RENDERER, _templates, consuming
+        from tripleo_plan_actions.actions.plan import RENDERER, consuming, read_templates
 
         with consuming(store, self.upload):
-            templates = _templates(store, self.upload, self.templates_dir)
+            templates = read_templates(store, self.upload, self.templates_dir)
         plan_environment = plans.load_yaml(plans.PLAN_ENVIRONMENT, files[plans.PLAN_ENVIRONMENT]) or {}
         new = plans.upgraded(files, templates, passwords.generate(plan_environment.get("passwords") or {}))
         new, _ = plans.render(new, RENDERER)  # a fresh tree: every output is made anew

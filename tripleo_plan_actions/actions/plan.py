@@ -50,7 +50,9 @@ def _read_directory(directory: str) -> dict[str, bytes]:
     return files
 
 
-def _templates(store: PlanStore, upload: str | None, templates_dir: str | None) -> dict[str, bytes]:
+def read_templates(store: PlanStore, upload: str | None, templates_dir: str | None) -> dict[str, bytes]:
+    """A templates tree from exactly one of: an uploaded archive (its single top folder dropped) or a
+    directory on the undercloud.  Used by plan create and by upgrade."""
     if bool(upload) == bool(templates_dir):
         raise plans.PlanInputError("give exactly one of 'upload' (an uploaded archive) or 'templates_dir'")
     if templates_dir:
@@ -92,7 +94,7 @@ class CreatePlan(PlanAction):
             given = _encode({k: v for k, v in ((plans.ROLES_DATA, self.roles_data),
                                                (plans.NETWORK_DATA, self.network_data)) if v is not None},
                             "file")
-            files = plans.new_plan(self.plan, _templates(store, self.upload, self.templates_dir),
+            files = plans.new_plan(self.plan, read_templates(store, self.upload, self.templates_dir),
                                    roles_data=given.get(plans.ROLES_DATA),
                                    network_data=given.get(plans.NETWORK_DATA),
                                    description=self.description, generated_passwords=passwords.generate())

@@ -12,10 +12,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tripleo_plan_actions.errors import PlanBusy, ServiceError
+from tripleo_plan_actions.client import FINAL_STATES
+from tripleo_plan_actions.errors import PlanBusy
 
 PREFIX = "tripleo-plan-lock-"
-FINAL_STATES = ("SUCCESS", "ERROR", "CANCELLED")
 
 
 def name(plan: str) -> str:
@@ -28,16 +28,6 @@ class PlanLock:
     def __init__(self, mistral: Any, plan: str) -> None:
         self.mistral = mistral
         self.plan = plan
-
-    def _state(self, execution_id: str | None) -> str | None:
-        if not execution_id:
-            return None
-        try:
-            return self.mistral.execution(execution_id)["state"]
-        except ServiceError as error:
-            if error.status == 404:
-                return None
-            raise
 
     def acquire(self, execution_id: str | None, operation: str) -> None:
         """Take the lock for ``execution_id`` or raise PlanBusy naming the running execution."""
@@ -52,7 +42,7 @@ class PlanLock:
             held_by = holder["variables"].get("execution")
             if held_by == execution_id and execution_id:
                 return
-            state = self._state(held_by)
+            state = self.mistral.execution_state(held_by)
             if state is not None and state not in FINAL_STATES:
                 raise PlanBusy(
                     f"plan {self.plan} is busy: {holder['variables'].get('operation')} running in Mistral "
