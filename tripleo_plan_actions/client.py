@@ -73,6 +73,10 @@ class MistralClient:
     def execution(self, execution_id: str) -> dict[str, Any]:
         return self._call("GET", f"/executions/{execution_id}")
 
+    def tasks(self, execution_id: str) -> list[dict[str, Any]]:
+        """The task executions of an execution (name, state, created_at, ...)."""
+        return self._call("GET", f"/executions/{execution_id}/tasks").get("tasks", [])
+
     def execution_state(self, execution_id: str | None) -> str | None:
         """The state of an execution, or None when there is none (no id, or it no longer exists)."""
         if not execution_id:

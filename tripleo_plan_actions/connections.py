@@ -136,6 +136,12 @@ class Connections:
         section = self._section("heat")
         return heat_client.Client("1", endpoint=self.endpoint("heat"), token=section.get("token", "fake"))
 
+    def mistral(self):
+        """The actions' own client of Mistral (user agent ``tripleo-plan-actions``)."""
+        from tripleo_plan_actions.client import MistralClient
+
+        return MistralClient(self.endpoint("mistral"), token=self.token, agent="tripleo-plan-actions")
+
 
 def for_context(context: Any = None, settings_path: str | None = None) -> Connections:
     """Connections for an action run: Keystone when the context has a token and catalog, else settings."""

@@ -48,3 +48,21 @@ def failed_resources(heat: Any, stack_id: str) -> list[dict[str, str]]:
     resources = heat.resources.list(stack_id, nested_depth=10)
     return [{"resource": r.resource_name, "type": r.resource_type, "reason": r.resource_status_reason}
             for r in resources if r.resource_status.endswith("FAILED")]
+
+
+def progress(heat: Any, stack: str) -> dict[str, int] | None:
+    """``{done, total}`` over the stack's TOP-LEVEL resources (1 request); None when there is no stack.
+
+    Done: in a COMPLETE state other than INIT_COMPLETE.  During an update, resources Heat has not
+    reached yet keep their earlier COMPLETE state, so an update's count starts high: it tells how
+    far Heat is, not how much an update changes.
+    """
+    from heatclient import exc as heat_exc
+
+    try:
+        resources = heat.resources.list(stack)
+    except heat_exc.HTTPNotFound:
+        return None
+    done = sum(1 for r in resources if r.resource_status.endswith("_COMPLETE")
+               and r.resource_status != "INIT_COMPLETE")
+    return {"done": done, "total": len(resources)}

@@ -78,7 +78,8 @@ def test_deploy_with_two_environment_files(deployed, heat, swift):
     # The user's nested template replaced the plan's, as its environment said.
     files = heat.stacks.files(f"{PLAN}/{heat.stacks.get(PLAN).id}")
     assert any("Marker" in content for content in files.values())
-    record = PlanStore(swift).revision(PLAN, 1)
+    created, record = (PlanStore(swift).revision(PLAN, n) for n in (1, 2))
+    assert (created["status"], created["operation"], created["environments"]) == ("succeeded", "create", [])
     assert record["status"] == "succeeded" and record["operation"] == "deploy"
     assert [e["source"] for e in record["environments"]] == ["plan", "plan", "user"]
 
@@ -91,12 +92,12 @@ def test_update_without_environment_files_replays_them(deployed, client, heat, u
     result = operate(client, "update")
     # Server side, counted at Swift: plan archive, revision listing, last revision, the user env file
     # and the user file it references, pending record; then last revision, plan archive,
-    # plan archive (plan-environment.yaml already shows this list: nothing to write), final record.
-    # Heat: one full PUT update.
+    # plan archive (plan-environment.yaml already shows this list: nothing to write), final record,
+    # revision listing (the history limit: nothing to prune).  Heat: one full PUT update.
     swift_calls = [r["method"] for r in swift_log.since(swift_mark) if not r["path"].startswith("/auth")]
-    assert swift_calls == ["GET"] * 5 + ["PUT"] + ["GET"] * 2 + ["PUT"]
+    assert swift_calls == ["GET"] * 5 + ["PUT"] + ["GET"] * 2 + ["PUT", "GET"]
     assert [r["method"] for r in heat_log.since(heat_mark) if r["method"] != "GET"] == ["PUT"]
-    assert result["stack_status"] == "UPDATE_COMPLETE" and result["revision"] == 2
+    assert result["stack_status"] == "UPDATE_COMPLETE" and result["revision"] == 3
     assert environment_without_identifier(heat, stack) == before_env
     assert files_without_identifier(heat, stack) == before_files
     assert result["outputs"]["CloudName"] == "cloud.example.com"
@@ -254,4 +255,4 @@ def test_dry_run_of_a_first_deploy_creates_nothing(undercloud, client, heat, swi
                                                         "dry_run": True})["output"]["result"]
     assert result["dry_run"] and result["preview"]["create"] > 0
     assert not [s for s in heat.stacks.list() if s.stack_name == "small-preview"]
-    assert PlanStore(swift).revision_numbers("small-preview") == []
+    assert PlanStore(swift).revision_numbers("small-preview") == [1]  # the plan's create only

@@ -1,85 +1,185 @@
-"""History through the real Mistral: list, show, diff — with secrets never shown."""
+"""The life-cycle story through the real Mistral, Swift and Heat: revisions, diffs, rollback, status.
+
+The main test is the sequence of the history issue: create -> deploy -> update (no -e) ->
+update (+1 env) -> failed update -> rollback to the second revision.
+"""
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tripleo_plan_actions.client import OperationFailed
+from tripleo_plan_actions.storage.plans import PlanStore
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "small-overcloud"
-PLAN = "storied"
+OPERATE = "tripleo_plan.deploy.operate"
+ADMIN_PASSWORD = "s3cret-admin-pw"
+NAME_ENV = {"path": "/home/stack/name.yaml", "content": "parameter_defaults: {CloudName: named.example.com}\n"}
+# A post-deploy step that takes a few seconds: time to look at a running operation.
+SLOW_ENV = {"path": "/home/stack/slow.yaml",
+            "content": "resource_registry:\n  OS::TripleO::PostDeploy: slow-post.yaml\n"}
+SLOW_POST = ("heat_template_version: wallaby\nresources:\n  Slow:\n    type: OS::Heat::TestResource\n"
+             "    properties: {value: slow, action_wait_secs: {create: 6, update: 6}}\n")
 
 
-def result(client, workflow, **inputs):
-    return client.run(workflow, {"plan": PLAN, **inputs}, timeout=600)["output"]["result"]
+def run(client, workflow, plan, **inputs):
+    return client.run(workflow, {"plan": plan, **inputs}, timeout=600)["output"]["result"]
 
 
-def test_list_show_diff(client, swift):
-    client.run("tripleo_plan.plan.create", {"plan": PLAN, "templates_dir": str(EXAMPLE)})
-    operate = "tripleo_plan.deploy.operate"
-    result(client, operate, operation="deploy", parameters={"AdminPassword": "s3cret-admin-pw"})
-    result(client, operate, operation="update",
-           environments=[{"path": "/home/stack/name.yaml", "content": "parameter_defaults: {CloudName: a.b}\n"}],
-           parameters={"AdminPassword": "an0ther-admin-pw", "ComputeCount": 2})
-
-    listed = result(client, "tripleo_plan.history.list")["revisions"]
-    assert [(r["number"], r["operation"], r["status"]) for r in listed] == \
-        [(2, "update", "succeeded"), (1, "deploy", "succeeded")]
-    assert len(result(client, "tripleo_plan.history.list", limit=1)["revisions"]) == 1
-
-    shown = result(client, "tripleo_plan.history.show", revision=2)
-    assert shown["parameters"] == {"AdminPassword": "******", "ComputeCount": 2}
-    assert [e["path"] for e in shown["environments"]][-1] == "/home/stack/name.yaml"
-
-    changes = result(client, "tripleo_plan.history.diff", a=1, b=2)
-    assert [e["path"] for e in changes["environments"]["added"]] == ["/home/stack/name.yaml"]
-    assert changes["parameters"]["secrets"] == {"AdminPassword": "changed"}
-    assert changes["parameters"]["added"] == {"ComputeCount": 2}
-
-    generated = yaml.safe_load(swift.get_object(PLAN, "plan-environment.yaml")[1])["passwords"]
-    text = json.dumps([listed, shown, changes])
-    for secret in ["s3cret-admin-pw", "an0ther-admin-pw"] + [v for v in generated.values() if isinstance(v, str)]:
-        assert secret not in text
-
-    with pytest.raises(OperationFailed, match=f"plan {PLAN} has no revision 9 \\(it has 1, 2\\)"):
-        result(client, "tripleo_plan.history.show", revision=9)
+def stack_environment(heat, plan):
+    environment = heat.stacks.environment(f"{plan}/{heat.stacks.get(plan).id}")
+    environment["parameter_defaults"].pop("DeployIdentifier")
+    return environment
 
 
-def test_rollback_deploys_an_earlier_revisions_inputs_again(client, heat):
-    """deploy -> update(+1 env) -> failed update -> rollback to the deploy: a NEW revision, history kept."""
-    plan = "rolled"
+def test_the_story_create_deploy_update_update_fail_rollback(client, heat, swift):
+    plan = "storied"
+    outputs = [client.run("tripleo_plan.plan.create", {"plan": plan, "templates_dir": str(EXAMPLE)})["output"]]
+    outputs.append(run(client, OPERATE, plan, operation="deploy", parameters={"AdminPassword": ADMIN_PASSWORD},
+                       environments=[{"path": "environments/debug.yaml"}]))
+    second = stack_environment(heat, plan)
+    outputs.append(run(client, OPERATE, plan, operation="update"))
+    assert stack_environment(heat, plan) == second  # nothing given: the same inputs again
+    outputs.append(run(client, OPERATE, plan, operation="update", environments=[NAME_ENV]))
+    with pytest.raises(OperationFailed, match="Test Resource failed"):
+        run(client, OPERATE, plan, operation="update", environments=[{"path": "environments/broken-post-deploy.yaml"}])
+    with pytest.raises(OperationFailed, match="cannot roll back to revision 5: its update did not succeed "
+                                              r"\(status failed\); revisions you can roll back to: 2, 3, 4"):
+        run(client, OPERATE, plan, operation="rollback", rollback_to=5)
+    rolled = run(client, OPERATE, plan, operation="rollback", rollback_to=2)
+    outputs.append(rolled)
+    assert rolled["revision"] == 6 and rolled["stack_status"] == "UPDATE_COMPLETE"
+    assert stack_environment(heat, plan) == second  # exactly the second revision's environment again
+
+    # Six revisions, newest first, with their inputs and outcomes.
+    listed = run(client, "tripleo_plan.history.list", plan)["revisions"]
+    assert [(r["number"], r["operation"], r["status"], r["environments"], r["rollback_of"]) for r in listed] == [
+        (6, "rollback", "succeeded", 2, 2), (5, "update", "failed", 4, None), (4, "update", "succeeded", 3, None),
+        (3, "update", "succeeded", 2, None), (2, "deploy", "succeeded", 2, None),
+        (1, "create", "succeeded", 0, None)]
+    assert [r["stack_status"] for r in listed] == [
+        "UPDATE_COMPLETE", "UPDATE_FAILED", "UPDATE_COMPLETE", "UPDATE_COMPLETE", "CREATE_COMPLETE", None]
+    assert [r["number"] for r in run(client, "tripleo_plan.history.list", plan, limit=2)["revisions"]] == [6, 5]
+    shown = {n: run(client, "tripleo_plan.history.show", plan, revision=n) for n in range(1, 7)}
+    paths = {n: [e["path"] for e in shown[n]["environments"]] for n in shown}
+    registry, debug = "overcloud-resource-registry-puppet.yaml", "environments/debug.yaml"
+    assert paths == {1: [], 2: [registry, debug], 3: [registry, debug], 4: [registry, debug, NAME_ENV["path"]],
+                     5: [registry, debug, NAME_ENV["path"], "environments/broken-post-deploy.yaml"],
+                     6: [registry, debug]}
+    assert shown[6]["environments"] == shown[2]["environments"]  # same files, same digests
+    assert shown[2]["parameters"] == {"AdminPassword": "******"}
+    assert "Test Resource failed" in json.dumps(shown[5]["stack"]["failures"])
+    assert shown[1]["plan_digest"] == shown[2]["plan_digest"]  # deploying changes no plan file
+
+    # Diffs between them.
+    diffs = {(a, b): run(client, "tripleo_plan.history.diff", plan, a=a, b=b)
+             for a, b in [(2, 3), (3, 4), (4, 5), (2, 6), (4, 6), (1, 2)]}
+    quiet = {"added": [], "removed": [], "changed": []}
+    assert {k: diffs[2, 3]["environments"][k] for k in quiet} == quiet
+    assert diffs[2, 3]["parameters"]["secrets"] == {"AdminPassword": "unchanged"}
+    assert [e["path"] for e in diffs[3, 4]["environments"]["added"]] == [NAME_ENV["path"]]
+    assert [e["path"] for e in diffs[4, 5]["environments"]["added"]] == ["environments/broken-post-deploy.yaml"]
+    assert diffs[4, 5]["b"]["stack"]["status"] == "UPDATE_FAILED"
+    assert {k: diffs[2, 6]["environments"][k] for k in quiet} == quiet
+    assert not diffs[2, 6]["environments"]["order_changed"]
+    assert [e["path"] for e in diffs[4, 6]["environments"]["removed"]] == [NAME_ENV["path"]]
+    assert [e["path"] for e in diffs[1, 2]["environments"]["added"]] == [registry, debug]
+    assert diffs[1, 2]["parameters"]["added"] == {"AdminPassword": "******"}
+
+    # The status object: idle, the rollback as last outcome.
+    status = run(client, "tripleo_plan.history.status", plan)
+    assert status["state"] == "idle" and status["running"] is None
+    assert (status["last"]["revision"], status["last"]["operation"], status["last"]["status"]) == \
+        (6, "rollback", "succeeded")
+
+    # No password value anywhere: not the operator's, not one of the generated ones.
+    generated = yaml.safe_load(swift.get_object(plan, "plan-environment.yaml")[1])["passwords"]
+    secrets = [ADMIN_PASSWORD] + [v for v in generated.values() if isinstance(v, str) and len(v) >= 8]
+    assert len(secrets) > 40
+    records = [PlanStore(swift).revision(plan, n) for n in range(1, 7)]
+    text = json.dumps([outputs, listed, shown, list(diffs.values()), status, records])
+    assert [s for s in secrets if s in text] == []
+
+    with pytest.raises(OperationFailed, match=f"plan {plan} has no revision 9 \\(it has 1, 2, 3, 4, 5, 6\\)"):
+        run(client, "tripleo_plan.history.show", plan, revision=9)
+
+
+def test_two_operations_started_together_exactly_one_runs(client, heat):
+    plan = "racing"
     client.run("tripleo_plan.plan.create", {"plan": plan, "templates_dir": str(EXAMPLE)})
-    operate = "tripleo_plan.deploy.operate"
+    run(client, OPERATE, plan, operation="deploy")
+    started = []
+    barrier = threading.Barrier(2)
 
-    def run(**inputs):
-        return client.run(operate, {"plan": plan, **inputs}, timeout=600)["output"]["result"]
+    def start(cloud_name):
+        barrier.wait()
+        started.append(client.start(OPERATE, {"plan": plan, "operation": "update",
+                                              "parameters": {"CloudName": cloud_name}})["id"])
 
-    run(operation="deploy", parameters={"ComputeCount": 2})
-    stack = f"{plan}/{heat.stacks.get(plan).id}"
-    first = heat.stacks.environment(stack)
-    run(operation="update", environments=[{"path": "/home/stack/x.yaml",
-                                           "content": "parameter_defaults: {CloudName: x.example.com}\n"}])
-    with pytest.raises(OperationFailed):
-        run(operation="update", environments=[{"path": "environments/broken-post-deploy.yaml"}])
-    with pytest.raises(OperationFailed, match="cannot roll back to revision 3: its update did not succeed "
-                                              r"\(status failed\); revisions you can roll back to: 1, 2"):
-        run(operation="rollback", rollback_to=3)
-
-    rolled = run(operation="rollback", rollback_to=1)
-    assert rolled["revision"] == 4 and rolled["stack_status"] == "UPDATE_COMPLETE"
-    assert rolled["outputs"]["CloudName"] == "overcloud.localdomain"
-    assert len(rolled["outputs"]["ComputeServers"]) == 2
-    now = heat.stacks.environment(stack)
-    for environment in (first, now):
-        environment["parameter_defaults"].pop("DeployIdentifier")
-    assert now == first
-
-    story = result_of(client, plan)
-    assert [(r["number"], r["operation"], r["status"], r["rollback_of"]) for r in story] == [
-        (4, "rollback", "succeeded", 1), (3, "update", "failed", None), (2, "update", "succeeded", None),
-        (1, "deploy", "succeeded", None)]
+    threads = [threading.Thread(target=start, args=(f"{n}.example.com",)) for n in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ended = []
+    for execution in started:
+        try:
+            ended.append(client.wait(execution, timeout=600))
+        except OperationFailed as failed:
+            ended.append(failed.execution)
+    assert sorted(e["state"] for e in ended) == ["ERROR", "SUCCESS"]
+    winner = next(e for e in ended if e["state"] == "SUCCESS")
+    loser = next(e for e in ended if e["state"] == "ERROR")
+    assert f"plan {plan} is busy" in loser["state_info"] and winner["id"] in loser["state_info"]
+    listed = run(client, "tripleo_plan.history.list", plan)["revisions"]
+    assert [(r["number"], r["operation"], r["status"]) for r in listed] == [
+        (3, "update", "succeeded"), (2, "deploy", "succeeded"), (1, "create", "succeeded")]
 
 
-def result_of(client, plan):
-    return client.run("tripleo_plan.history.list", {"plan": plan})["output"]["result"]["revisions"]
+def test_status_while_an_operation_runs(client, heat):
+    plan = "watched"
+    client.run("tripleo_plan.plan.create", {"plan": plan, "templates_dir": str(EXAMPLE)})
+    execution = client.start(OPERATE, {"plan": plan, "operation": "deploy", "environments": [SLOW_ENV],
+                                       "user_files": {"/home/stack/slow-post.yaml": SLOW_POST}})["id"]
+    seen = []
+    deadline = time.monotonic() + 120
+    while client.execution_state(execution) not in ("SUCCESS", "ERROR"):
+        assert time.monotonic() < deadline
+        seen.append(run(client, "tripleo_plan.history.status", plan))
+        time.sleep(0.5)
+    assert client.execution_state(execution) == "SUCCESS"
+    waiting = [s for s in seen if s["state"] == "running" and s["running"]["step"] == "wait"]
+    assert waiting, seen
+    running = waiting[-1]["running"]
+    assert (running["revision"], running["operation"], running["execution"]) == (2, "deploy", execution)
+    progress = running["progress"]
+    assert 0 <= progress["done"] < progress["total"]  # the slow resource is not done yet
+    assert all(s["last"]["operation"] == "create" for s in seen if s["state"] == "running")
+    done = run(client, "tripleo_plan.history.status", plan)
+    assert done["state"] == "idle" and done["last"]["revision"] == 2 and done["last"]["status"] == "succeeded"
+
+
+def test_history_limit_prunes_revisions_but_keeps_inputs_still_referenced(client, swift):
+    plan = "pruned"
+    client.run("tripleo_plan.plan.create", {"plan": plan, "templates_dir": str(EXAMPLE)})
+    store = PlanStore(swift)
+
+    def amend(path, content, limit=2):
+        return run(client, "tripleo_plan.plan.amend", plan, files={path: content}, history_limit=limit)
+
+    amend("extra/x.yaml", "x: 1\n", limit=0)                       # revision 2 (0: keep everything)
+    amend("extra/y.yaml", "y: 1\n", limit=0)                       # 3
+    assert store.revision_numbers(plan) == [1, 2, 3]
+    x, y = (store.revision(plan, n)["user_files"][0]["sha256"] for n in (2, 3))
+    result = amend("extra/z.yaml", "x: 1\n")                      # 4: the same content as x
+    assert result["revision"] == 4 and result["pruned"] == [1, 2]
+    assert store.revision_numbers(plan) == [3, 4]
+    assert {x, y} <= set(store.inputs(plan))  # x is referenced by revision 4 now, y by 3
+    assert amend("extra/w.yaml", "w: 1\n")["pruned"] == [3]
+    assert store.revision_numbers(plan) == [4, 5]
+    assert y not in store.inputs(plan) and x in store.inputs(plan)
+    listed = run(client, "tripleo_plan.history.list", plan)["revisions"]
+    assert [(r["number"], r["operation"]) for r in listed] == [(5, "amend"), (4, "amend")]

@@ -247,10 +247,14 @@ def test_delete_refused_while_stack_exists(client, swift, heat):
         client.run("tripleo_plan.plan.delete", {"plan": "cloud-d"})
     assert state(swift, "cloud-d")["cloud-d"]
     removed = client.run("tripleo_plan.plan.delete", {"plan": "cloud-d", "force": True})["output"]["result"]
-    assert removed["objects_removed"] == len(templates()) + 2 + 3 + 1  # plan files, rendered, plan.tar.gz
+    assert removed["objects_removed"] == len(templates()) + 2 + 3 + 1 + 1  # files, rendered, archive, revision 1
     assert state(swift, "cloud-d") == {"cloud-d": None, "cloud-d" + SIDE_SUFFIX: None}
     assert "cloud-d" not in client.run("tripleo_plan.plan.list")["output"]["result"]["plans"]
     heat.stacks.delete(stack_id)
+    deadline = time.monotonic() + 60
+    while heat.stacks.get(stack_id).stack_status != "DELETE_COMPLETE":  # a stack being deleted still counts
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
     with pytest.raises(OperationFailed, match="plan cloud-d does not exist"):
         client.run("tripleo_plan.plan.delete", {"plan": "cloud-d"})
 

@@ -290,3 +290,52 @@ def test_rollback_refusals_name_the_revision_and_the_choices(number, why):
 def test_rollback_with_nothing_deployed_says_so():
     with pytest.raises(PlanInputError, match="no deploying operation has succeeded"):
         history.rollback_inputs([record(1, "create")], 1)
+
+
+# The status object ------------------------------------------------------------------------------
+
+def test_current_step_is_the_newest_unfinished_task_else_the_newest():
+    tasks = [{"name": "start", "state": "SUCCESS", "created_at": "2026-01-01 00:00:01"},
+             {"name": "wait", "state": "RUNNING_DELAYED", "created_at": "2026-01-01 00:00:02"}]
+    assert history.current_step(tasks) == "wait"
+    tasks[1]["state"] = "SUCCESS"
+    tasks.append({"name": "finish", "state": "SUCCESS", "created_at": "2026-01-01 00:00:09"})
+    assert history.current_step(reversed(tasks)) == "finish"
+    assert history.current_step([]) is None
+
+
+def test_status_of_a_running_operation_names_it_with_step_and_progress():
+    parameters = {"AdminPassword": ADMIN, "ComputeCount": 2}
+    running = record(3, "update", rev.PENDING, parameters=parameters, execution="ex-3")
+    before = record(2, "deploy", parameters=parameters)
+    shown = history.status("overcloud", running, before, execution_state="RUNNING", now="t9", step="wait",
+                           progress={"done": 4, "total": 9})
+    assert shown["state"] == "running"
+    assert shown["running"] == {"revision": 3, "operation": "update", "user": "admin", "execution": "ex-3",
+                                "started_at": "t3", "step": "wait", "progress": {"done": 4, "total": 9}}
+    assert shown["last"]["revision"] == 2 and shown["last"]["status"] == rev.SUCCEEDED
+    assert shown["last"]["stack_status"] == "UPDATE_COMPLETE"
+    assert_no_secret(shown)
+
+
+@pytest.mark.parametrize("state, why", [(None, "no longer exists"), ("ERROR", "ended ERROR")])
+def test_status_shows_a_dead_pending_operation_as_interrupted_not_running(state, why):
+    dead = record(3, "update", rev.PENDING, execution="ex-3")
+    shown = history.status("overcloud", dead, record(2), execution_state=state, now="t9")
+    assert shown["state"] == "idle" and shown["running"] is None
+    assert shown["last"]["revision"] == 3 and shown["last"]["status"] == rev.INTERRUPTED
+    assert why in shown["last"]["message"] and shown["last"]["finished_at"] == "t9"
+    assert dead["status"] == rev.PENDING  # the input is left alone
+
+
+def test_status_idle_shows_the_newest_outcome_with_failures():
+    failed = rev.finish(record(4, status=rev.PENDING), rev.FAILED, finished_at="f4",
+                        stack={"status": "UPDATE_FAILED", "failures": [{"resource": "x", "reason": "boom"}]},
+                        message="update failed")
+    shown = history.status("overcloud", failed, failed, execution_state=None, now="t9")
+    assert shown == {"plan": "overcloud", "state": "idle", "running": None, "last": {
+        "revision": 4, "operation": "update", "status": rev.FAILED, "user": "admin", "execution": "e",
+        "started_at": "t4", "finished_at": "f4", "message": "update failed", "stack_status": "UPDATE_FAILED",
+        "failures": [{"resource": "x", "reason": "boom"}]}}
+    assert history.status("p", None, None, execution_state=None, now="t") == {
+        "plan": "p", "state": "idle", "running": None, "last": None}

@@ -10,6 +10,7 @@ whose value is the operator-facing message, so the execution ends in ERROR with 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from mistral_lib import actions
@@ -34,3 +35,20 @@ class PlanAction(actions.Action):
         except PlanError as error:
             LOG.warning("%s failed: %s", type(self).__name__, error)
             return actions.Result(error=str(error))
+
+
+def now() -> str:
+    """The current UTC time as revision records write it (ISO 8601, seconds)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def execution_id(context: Any) -> str | None:
+    """The id of the Mistral workflow execution running the action (None when run on its own)."""
+    execution = getattr(context, "execution", None)
+    return getattr(execution, "workflow_execution_id", None)
+
+
+def user(context: Any) -> str | None:
+    """Who runs the action, from the Keystone security context (None without Keystone)."""
+    security = getattr(context, "security", None)
+    return getattr(security, "user_name", None) or getattr(security, "user", None) or None

@@ -15,7 +15,8 @@ import time
 from typing import Any
 
 from tripleo_plan_actions import connections, heat_stacks
-from tripleo_plan_actions.actions.base import PlanAction
+from tripleo_plan_actions.actions import recording
+from tripleo_plan_actions.actions.base import PlanAction, execution_id as _execution_id, now as _now, user as _user
 from tripleo_plan_actions.core import environment as environments
 from tripleo_plan_actions.core import history
 from tripleo_plan_actions.core import passwords
@@ -29,42 +30,8 @@ OPERATIONS = ("deploy", "update", "upgrade", "scale", "rollback", "undeploy")
 PARAMETERS_INPUT = "parameters.json"
 
 
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def _execution_id(context: Any) -> str | None:
-    execution = getattr(context, "execution", None)
-    return getattr(execution, "workflow_execution_id", None)
-
-
-def _user(context: Any) -> str | None:
-    security = getattr(context, "security", None)
-    return getattr(security, "user_name", None) or getattr(security, "user", None) or None
-
-
-def _history(store: PlanStore, plan: str) -> tuple[list[int], dict | None, dict | None]:
-    """Revision numbers, the newest record, and the last successful deploying record."""
-    numbers = store.revision_numbers(plan)
-    newest = last = None
-    for number in reversed(numbers):
-        record = store.revision(plan, number)
-        newest = newest or record
-        if record["operation"] in revisions.DEPLOYING and record["status"] == revisions.SUCCEEDED:
-            last = record
-            break
-    return numbers, newest, last
-
-
-def _mistral(services: connections.Connections):
-    """The actions' own client of Mistral (user agent ``tripleo-plan-actions``)."""
-    from tripleo_plan_actions.client import MistralClient
-
-    return MistralClient(services.endpoint("mistral"), token=services.token, agent="tripleo-plan-actions")
-
-
 def _lock(services: connections.Connections, plan: str) -> PlanLock:
-    return PlanLock(_mistral(services), plan)
+    return PlanLock(services.mistral(), plan)
 
 
 class StartOperation(PlanAction):
@@ -86,7 +53,7 @@ class StartOperation(PlanAction):
                  reset_parameters: bool = False, unset_parameters: list | None = None,
                  role_counts: dict | None = None, dry_run: bool = False, timeout: int = 240,
                  upload: str | None = None, templates_dir: str | None = None,
-                 rollback_to: int | None = None) -> None:
+                 rollback_to: int | None = None, force_unlock: bool = False) -> None:
         self.plan = plan
         self.operation = operation
         self.environments = environments or []
@@ -102,6 +69,7 @@ class StartOperation(PlanAction):
         self.upload = upload
         self.templates_dir = templates_dir
         self.rollback_to = rollback_to
+        self.force_unlock = force_unlock
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
         plans.check_name(self.plan)
@@ -110,6 +78,8 @@ class StartOperation(PlanAction):
         if self.dry_run:
             return self._start(services, context)
         lock = _lock(services, self.plan)
+        if self.force_unlock:
+            lock.force()
         lock.acquire(_execution_id(context), self.operation)
         try:
             return self._start(services, context)  # the lock stays held until FinishOperation
@@ -121,12 +91,14 @@ class StartOperation(PlanAction):
         store = PlanStore(services.swift())
         heat = services.heat()
         files = store.load(self.plan)
-        numbers, newest, last = _history(store, self.plan)
+        numbers, newest, last = recording.recent(store, self.plan)
         if newest and newest["status"] == revisions.PENDING:
-            self._unlock(store, services, newest)
+            recording.close_pending(store, services, self.plan, newest, forced=self.force_unlock)
         stack = heat_stacks.find(heat, self.plan)
-        if self.operation == "deploy" and stack is not None:
+        if self.operation == "deploy" and stack is not None and last is not None:
             raise PlanInputError(f"stack {self.plan} exists ({stack.stack_status}): use update, upgrade or scale")
+        # deploy on a stack that exists but was never deployed successfully (a failed or interrupted
+        # first deploy) updates that stack with the deploy's inputs.
         if self.operation != "deploy" and (stack is None or last is None):
             raise PlanInputError(f"plan {self.plan} has no successful deployment to {self.operation}: deploy it first")
         if self.operation == "undeploy":
@@ -213,14 +185,6 @@ class StartOperation(PlanAction):
         records = [store.revision(self.plan, n) for n in numbers]
         history.rollback_inputs(records, self.rollback_to)  # refuses a revision that cannot be a target
         return next(r for r in records if r["number"] == self.rollback_to)
-
-    def _unlock(self, store: PlanStore, services: connections.Connections, pending: dict) -> None:
-        """Refuse while the pending revision's execution runs; close it as interrupted if it is over."""
-        state = _mistral(services).execution_state(pending.get("execution"))
-        states = {pending["execution"]: state} if state else {}
-        if history.running([pending], states):
-            raise PlanBusy(history.refuse_message(pending))
-        store.put_revision(self.plan, history.interrupt(pending, state, _now()))
 
     def _upgrade_templates(self, store: PlanStore, files: dict, last: dict) -> dict:
         """The plan moved to the new templates tree, in memory (every tracked plan file must exist)."""
@@ -329,17 +293,22 @@ class StackStatus(PlanAction):
 class FinishOperation(PlanAction):
     """Complete revision ``revision`` with the outcome of ``stack``; fail with the failed resources.
 
-    Output: ``{plan, revision, operation, status, stack_status, outputs, environments}``.
+    Then applies the history limit (``history_limit``: revisions kept, default
+    :data:`recording.DEFAULT_HISTORY_LIMIT`, 0 keeps all) while still holding the plan's lock.
+    Output: ``{plan, revision, operation, status, stack_status, outputs, environments, pruned}``.
     """
 
-    def __init__(self, plan: str, revision: int, stack: str) -> None:
+    def __init__(self, plan: str, revision: int, stack: str, history_limit: int | None = None) -> None:
         self.plan = plan
         self.revision = revision
         self.stack = stack
+        self.history_limit = history_limit
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
         try:
-            return self._finish(services)
+            result = self._finish(services)
+            result["pruned"] = recording.prune(PlanStore(services.swift()), self.plan, self.history_limit)
+            return result
         finally:
             _lock(services, self.plan).release(_execution_id(context))
 

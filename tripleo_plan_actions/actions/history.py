@@ -1,14 +1,21 @@
-"""Reading a plan's life-cycle story: list, show and diff its revision records (secrets masked)."""
+"""Reading a plan's life-cycle story: list, show and diff its revision records (secrets masked),
+and the plan's status object (what runs now, how far it is, and the last outcome).
+
+Reads never write: a pending record whose execution is over is SHOWN as the ``interrupted``
+record it becomes (:func:`recording.as_read`); the next operation on the plan stores it so.
+"""
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from tripleo_plan_actions import connections
-from tripleo_plan_actions.actions.base import PlanAction
+from tripleo_plan_actions import connections, heat_stacks
+from tripleo_plan_actions.actions import recording
+from tripleo_plan_actions.actions.base import PlanAction, now
 from tripleo_plan_actions.core import history
 from tripleo_plan_actions.core import plan as plans
-from tripleo_plan_actions.errors import PlanInputError
+from tripleo_plan_actions.core import revisions
+from tripleo_plan_actions.errors import PlanInputError, PlanNotFound
 from tripleo_plan_actions.storage.plans import PlanStore
 
 
@@ -31,7 +38,7 @@ class ListHistory(PlanAction):
         store = PlanStore(services.swift())
         numbers = store.revision_numbers(self.plan)
         wanted = numbers if self.limit is None else numbers[len(numbers) - max(0, self.limit):]
-        records = [store.revision(self.plan, n) for n in wanted]
+        records = recording.as_read(services, [store.revision(self.plan, n) for n in wanted])
         return {"plan": self.plan, "revisions": history.listing(records, self.limit)}
 
 
@@ -45,7 +52,8 @@ class ShowRevision(PlanAction):
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
         plans.check_name(self.plan)
         store = PlanStore(services.swift())
-        return history.show(_record(store, self.plan, self.revision, store.revision_numbers(self.plan)))
+        record = _record(store, self.plan, self.revision, store.revision_numbers(self.plan))
+        return history.show(recording.as_read(services, [record])[0])
 
 
 class DiffRevisions(PlanAction):
@@ -67,3 +75,41 @@ class DiffRevisions(PlanAction):
         stored = [json.loads(store.input(self.plan, r["parameters"]["sha256"])) if r["parameters"]["sha256"]
                   else {} for r in records]
         return history.diff(records[0], records[1], parameters_a=stored[0], parameters_b=stored[1])
+
+
+class PlanStatus(PlanAction):
+    """The status object of plan ``plan`` (see :func:`history.status`): what a UI polls.
+
+    Polled through the ``tripleo_plan.history.status`` workflow: one short execution per poll,
+    no message queue.  (``mistral run-action`` would run it inside the engine's database
+    transaction; calling back into Mistral's API from there hangs the local sqlite Mistral.)
+    Requests: Swift 1 listing + 1 GET (2 when an operation runs); while one runs, Mistral 2 GETs
+    (the execution, its tasks) and, during the stack wait, Heat 1 resource listing.
+    """
+
+    def __init__(self, plan: str) -> None:
+        self.plan = plan
+
+    def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
+        plans.check_name(self.plan)
+        store = PlanStore(services.swift())
+        numbers = store.revision_numbers(self.plan)
+        if not numbers:
+            if not store.exists(self.plan):
+                raise PlanNotFound(f"plan {self.plan} does not exist")
+            return history.status(self.plan, None, None, execution_state=None, now=now())
+        newest = store.revision(self.plan, numbers[-1])
+        if newest["status"] != revisions.PENDING:
+            return history.status(self.plan, newest, newest, execution_state=None, now=now())
+        previous = store.revision(self.plan, numbers[-2]) if len(numbers) > 1 else None
+        if previous is not None and previous["status"] == revisions.PENDING:
+            previous = None  # not an outcome yet
+        mistral = services.mistral()
+        state = mistral.execution_state(newest.get("execution"))
+        step = progress = None
+        if state is not None and state not in history.FINAL_STATES:
+            step = history.current_step(mistral.tasks(newest["execution"]))
+            if step == "wait":
+                progress = heat_stacks.progress(services.heat(), newest["stack"]["name"])
+        return history.status(self.plan, newest, previous, execution_state=state, now=now(), step=step,
+                              progress=progress)

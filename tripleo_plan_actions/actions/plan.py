@@ -12,12 +12,15 @@ import os
 from typing import Any, Mapping
 
 from tripleo_plan_actions import connections
-from tripleo_plan_actions.actions.base import PlanAction
+from tripleo_plan_actions.actions import recording
+from tripleo_plan_actions.actions.base import PlanAction, execution_id, now
 from tripleo_plan_actions.core import archive as archives
 from tripleo_plan_actions.core import passwords
 from tripleo_plan_actions.core import plan as plans
+from tripleo_plan_actions.core import revisions
 from tripleo_plan_actions.core.render import Renderer
 from tripleo_plan_actions.errors import PlanError
+from tripleo_plan_actions.storage.lock import PlanLock
 from tripleo_plan_actions.storage.plans import PlanStore
 
 EXPORT_FORMAT = 1
@@ -60,6 +63,20 @@ def read_templates(store: PlanStore, upload: str | None, templates_dir: str | No
     return archives.read_archive(store.take_upload(upload), strip_root=True)
 
 
+def _created(store: PlanStore, plan: str, context: Any, started_at: str, files: Mapping[str, bytes],
+             inputs: Mapping[str, bytes], message: str) -> list[dict[str, Any]]:
+    """After ``store.create``: keep ``inputs`` and record revision 1; undo the whole plan on failure."""
+    try:
+        kept = store.store_inputs(plan, inputs) if inputs else []
+        record = recording.plan_record(store, plan, 1, "create", context, started_at=started_at, files=files,
+                                       inputs=kept, message=message)
+        store.put_revision(plan, revisions.finish(record, revisions.SUCCEEDED, finished_at=now()), new=True)
+        return kept
+    except BaseException:
+        store.delete(plan)  # nothing half-made: no plan without its first revision
+        raise
+
+
 @contextlib.contextmanager
 def consuming(store: PlanStore, upload: str | None):
     """Remove the client's uploaded archive when the action ends, however it ends."""
@@ -89,6 +106,7 @@ class CreatePlan(PlanAction):
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
         store = PlanStore(services.swift())
+        started_at = now()
         with consuming(store, self.upload):
             plans.check_name(self.plan)
             given = _encode({k: v for k, v in ((plans.ROLES_DATA, self.roles_data),
@@ -100,7 +118,8 @@ class CreatePlan(PlanAction):
                                    description=self.description, generated_passwords=passwords.generate())
             files, render = plans.render(files, RENDERER)
             store.create(self.plan, files)
-            inputs = store.store_inputs(self.plan, given) if given else []
+            inputs = _created(store, self.plan, context, started_at, files, given,
+                              f"create of {self.plan}: {len(files)} files, {render['rendered']} rendered")
         environment = plans.load_yaml(plans.PLAN_ENVIRONMENT, files[plans.PLAN_ENVIRONMENT])
         return {"plan": self.plan, "files": len(files), "rendered": render["rendered"],
                 "passwords": len(environment["passwords"]), "inputs": inputs}
@@ -112,12 +131,16 @@ class AmendPlan(PlanAction):
     ``files``: ``{path: text}``; ``upload``: an archive of files to add or replace; ``delete``: paths.
     ``allow_meta`` must be set to change plan-environment.yaml.  The files given are also kept in the
     plan's user inputs.  The plan is rendered again only when something the render reads changed
-    (sources, fragments, roles, networks).  Output: ``{plan, added, replaced, deleted, render:
-    {rendered, skipped, removed}, inputs}``.
+    (sources, fragments, roles, networks).  Takes the plan's lock (one operation at a time) and
+    records a revision (pending before the plan is written, completed after; ``history_limit`` as
+    for deploys).  Output: ``{plan, added, replaced, deleted, render: {rendered, skipped, removed},
+    inputs, revision, pruned}``.
     """
 
     def __init__(self, plan: str, files: dict | None = None, upload: str | None = None,
-                 delete: list | None = None, allow_meta: bool = False) -> None:
+                 delete: list | None = None, allow_meta: bool = False,
+                 history_limit: int | None = None) -> None:
+        self.history_limit = history_limit
         self.plan = plan
         self.files = files
         self.upload = upload
@@ -128,17 +151,43 @@ class AmendPlan(PlanAction):
         store = PlanStore(services.swift())
         with consuming(store, self.upload):
             plans.check_name(self.plan)
-            old = store.load(self.plan)
-            put = _encode(self.files, "file")
-            if self.upload:
-                put.update(archives.read_archive(store.take_upload(self.upload)))
-            if not put and not self.delete:
-                raise plans.PlanInputError("nothing to amend: give files, an upload or paths to delete")
-            new, changes = plans.amend(old, put, self.delete, allow_meta=self.allow_meta)
-            new, render = plans.render(new, RENDERER, previous=old)
+            lock = PlanLock(services.mistral(), self.plan)
+            lock.acquire(execution_id(context), "amend")
+            try:
+                return self._amend(store, services, context)
+            finally:
+                lock.release(execution_id(context))
+
+    def _amend(self, store: PlanStore, services: connections.Connections, context: Any) -> dict[str, Any]:
+        started_at = now()
+        old = store.load(self.plan)
+        put = _encode(self.files, "file")
+        if self.upload:
+            put.update(archives.read_archive(store.take_upload(self.upload)))
+        if not put and not self.delete:
+            raise plans.PlanInputError("nothing to amend: give files, an upload or paths to delete")
+        new, changes = plans.amend(old, put, self.delete, allow_meta=self.allow_meta)
+        new, render = plans.render(new, RENDERER, previous=old)
+        numbers, newest, _ = recording.recent(store, self.plan)
+        if newest and newest["status"] == revisions.PENDING:
+            recording.close_pending(store, services, self.plan, newest)
+        inputs = store.store_inputs(self.plan, put) if put else []
+        record = recording.plan_record(
+            store, self.plan, revisions.next_number(numbers), "amend", context, started_at=started_at,
+            files=new, inputs=inputs,
+            message=f"amend of {self.plan}: {len(changes['added'])} added, {len(changes['replaced'])} replaced, "
+                    f"{len(changes['deleted'])} deleted")
+        store.put_revision(self.plan, record, new=True)
+        try:
             store.write(self.plan, old, new)
-            inputs = store.store_inputs(self.plan, put) if put else []
-        return {"plan": self.plan, **changes, "render": render, "inputs": inputs}
+        except PlanError as error:
+            store.put_revision(self.plan, revisions.finish(record, revisions.FAILED, finished_at=now(),
+                                                           message=f"{record['message']}: {error}"))
+            raise
+        store.put_revision(self.plan, revisions.finish(record, revisions.SUCCEEDED, finished_at=now()))
+        pruned = recording.prune(store, self.plan, self.history_limit)
+        return {"plan": self.plan, **changes, "render": render, "inputs": inputs, "revision": record["number"],
+                "pruned": pruned}
 
 
 class ListPlans(PlanAction):
@@ -206,6 +255,7 @@ class ImportPlan(PlanAction):
         import json
 
         store = PlanStore(services.swift())
+        started_at = now()
         with consuming(store, self.upload):
             plans.check_name(self.plan)
             members = archives.read_archive(store.take_upload(self.upload))
@@ -224,7 +274,9 @@ class ImportPlan(PlanAction):
             environment["passwords"] = passwords.generate(environment.get("passwords") or {})
             files[plans.PLAN_ENVIRONMENT] = plans.dump_yaml(environment)
             store.create(self.plan, files)
-            store.store_inputs(self.plan, {f"imported/{d}": c for d, c in inputs.items()})
+            _created(store, self.plan, context, started_at, files,
+                     {f"imported/{d}": c for d, c in inputs.items()},
+                     f"create of {self.plan} from an export of plan {header.get('plan')}")
         return {"plan": self.plan, "files": len(files), "inputs": len(inputs)}
 
 

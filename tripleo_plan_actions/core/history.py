@@ -12,9 +12,10 @@ whose name :func:`passwords.is_secret` is only ever reported as changed, unchang
 :func:`show` leaves out the parameters' digest as well: a digest of a few low-entropy values is
 an oracle an attacker could check guesses against.
 
-The lock.  One operation at a time per plan, Helm's way: a ``pending`` record IS the lock; there
-is no other lock object.  Whether it still holds is decided from the state of its Mistral
-execution (the caller looks the executions up and passes ``{execution id: state}``):
+Pending records.  One operation at a time per plan: the lock itself is a Mistral environment
+(:mod:`tripleo_plan_actions.storage.lock`); an operation's ``pending`` record is its trace in the
+history while it runs.  Whether a pending record is still alive is decided from the state of its
+Mistral execution (the caller looks the executions up and passes ``{execution id: state}``):
 
 * alive, holds the lock: any state that is not final -- ``RUNNING``, ``IDLE``, ``PAUSED`` and
   also ``WAITING``, ``RUNNING_DELAYED`` or a state this module does not know (a lock is only
@@ -43,6 +44,7 @@ from tripleo_plan_actions.errors import PlanInputError
 __all__ = [
     "FINAL_STATES",
     "FORCE_UNLOCK",
+    "current_step",
     "diff",
     "interrupt",
     "listing",
@@ -52,6 +54,7 @@ __all__ = [
     "running",
     "show",
     "stale",
+    "status",
     "unreferenced",
 ]
 
@@ -323,6 +326,64 @@ def refuse_message(holder: Record) -> str:
             f"stuck, cancel it (openstack workflow execution update -s CANCELLED {execution}) and retry, "
             f"or retry with {FORCE_UNLOCK}: true to close revision {number} as interrupted without "
             f"waiting (only when you are sure it no longer acts on the stack).")
+
+
+# The status object -------------------------------------------------------------------------------
+
+def current_step(tasks: Iterable[Mapping[str, Any]]) -> str | None:
+    """The workflow step an execution is in: the newest task that is not finished, else the newest task.
+
+    ``tasks``: Mistral task executions (``name``, ``state``, ``created_at``).
+    """
+    ordered = sorted(tasks, key=lambda t: (t.get("created_at") or "", t.get("name") or ""))
+    active = [t for t in ordered if (t.get("state") or "").upper() not in ("SUCCESS", "ERROR", "CANCELLED")]
+    chosen = (active or ordered)[-1:] if ordered else []
+    return chosen[0].get("name") if chosen else None
+
+
+def _outcome(record: Record) -> dict[str, Any]:
+    stack = record.get("stack") or {}
+    return {"revision": record["number"], "operation": record["operation"], "status": record["status"],
+            "user": record.get("user"), "execution": record.get("execution"),
+            "started_at": record.get("started_at"), "finished_at": record.get("finished_at"),
+            "message": record.get("message", ""), "stack_status": stack.get("status"),
+            "failures": copy.deepcopy(list(stack.get("failures") or []))}
+
+
+def status(plan: str, newest: Record | None, last_final: Record | None, *, execution_state: str | None,
+           now: str, step: str | None = None, progress: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """The status object of plan ``plan``, what a UI polls (no message queue needed).
+
+    ``newest``: the newest revision record (None: the plan has none); ``last_final``: the newest
+    record that is not pending (None if there is none); ``execution_state``: the Mistral state of
+    ``newest``'s execution when it is pending (None: it no longer exists); ``step`` and
+    ``progress`` (``{done, total}``: the stack's top-level resources) describe a running one.
+
+    Returns ``{"plan", "state", "running", "last"}``: ``state`` is ``"running"`` or ``"idle"``;
+    ``running`` is ``{revision, operation, user, execution, started_at, step, progress}`` or None;
+    ``last`` is the outcome of the newest finished operation ``{revision, operation, status, user,
+    execution, started_at, finished_at, message, stack_status, failures}`` or None.  A pending
+    record whose execution is over is shown as the ``interrupted`` outcome it becomes (the next
+    operation stores it so), never as running.  No parameter or secret is part of it.
+    """
+    running_record = None
+    last = last_final
+    if newest is not None and newest["status"] == revisions.PENDING:
+        states = {newest["execution"]: execution_state} if newest.get("execution") and execution_state else {}
+        if running([newest], states) is not None:
+            running_record = newest
+        else:
+            last = interrupt(newest, execution_state, now)
+    elif newest is not None:
+        last = newest
+    shown_running = None
+    if running_record is not None:
+        shown_running = {"revision": running_record["number"], "operation": running_record["operation"],
+                         "user": running_record.get("user"), "execution": running_record.get("execution"),
+                         "started_at": running_record.get("started_at"), "step": step,
+                         "progress": dict(progress) if progress else None}
+    return {"plan": plan, "state": "running" if shown_running else "idle", "running": shown_running,
+            "last": _outcome(last) if last is not None else None}
 
 
 # Pruning ----------------------------------------------------------------------------------------

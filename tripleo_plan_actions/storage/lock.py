@@ -5,7 +5,10 @@ holding execution.  Mistral's environment names are unique in its database, so o
 creating it at once exactly one succeeds (Swift offers no such guarantee: two concurrent PUTs with
 ``If-None-Match: *`` can both pass).  A lock whose execution has ended or no longer exists is
 stale: the next operation removes it and takes the lock.  An operator clears a stuck lock by
-cancelling the holding execution, or with ``openstack workflow env delete tripleo-plan-lock-<plan>``.
+cancelling the holding execution (``openstack workflow execution update -s CANCELLED <id>``: the
+next operation then sees it is over), or by starting the next operation with ``force_unlock:
+true`` (``tripleo-plan ... --force-unlock``), or with ``openstack workflow env delete
+tripleo-plan-lock-<plan>``.
 """
 from __future__ import annotations
 
@@ -51,6 +54,10 @@ class PlanLock:
                     f"{name(self.plan)})")
             self.mistral.delete_environment(name(self.plan))  # stale: its execution is over
         raise PlanBusy(f"plan {self.plan} is busy: could not take its lock {name(self.plan)}")
+
+    def force(self) -> None:
+        """Remove the lock whoever holds it (the ``force_unlock`` input)."""
+        self.mistral.delete_environment(name(self.plan))
 
     def release(self, execution_id: str | None) -> None:
         """Give the lock back if ``execution_id`` holds it."""

@@ -263,6 +263,13 @@ class PlanStore:
         """The sha256 of every stored input (1 request)."""
         return [n[len(INPUTS):] for n in self._names(side(name), prefix=INPUTS)]
 
+    def forget(self, name: str, numbers: Iterable[int], digests: Iterable[str]) -> None:
+        """Delete revision records ``numbers`` and inputs ``digests`` (1 bulk delete; none if empty)."""
+        paths = [f"{side(name)}/{REVISIONS}{n:010d}.json" for n in numbers]
+        paths += [f"{side(name)}/{INPUTS}{d}" for d in digests]
+        if paths:
+            self.bulk_delete(paths)
+
     # -- revision records -----------------------------------------------------------------------
     def revision_numbers(self, name: str) -> list[int]:
         """The numbers of the plan's revision records, oldest first (1 request)."""
