@@ -77,6 +77,10 @@ class MistralClient:
         """The task executions of an execution (name, state, created_at, ...)."""
         return self._call("GET", f"/executions/{execution_id}/tasks").get("tasks", [])
 
+    def cancel(self, execution_id: str, reason: str = "cancelled by the operator") -> dict[str, Any]:
+        """Cancel an execution (how an operator ends one that is stuck, e.g. lost in a Mistral restart)."""
+        return self._call("PUT", f"/executions/{execution_id}", {"state": "CANCELLED", "state_info": reason})
+
     def execution_state(self, execution_id: str | None) -> str | None:
         """The state of an execution, or None when there is none (no id, or it no longer exists)."""
         if not execution_id:

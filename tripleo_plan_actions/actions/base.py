@@ -5,7 +5,10 @@ task's input as keyword arguments) and implements :meth:`PlanAction.perform`, wh
 :class:`~tripleo_plan_actions.connections.Connections` for this run and returns plain data.  A
 :class:`~tripleo_plan_actions.errors.PlanError` raised by ``perform`` becomes an error ``Result``
 whose value is the operator-facing message, so the execution ends in ERROR with that message in its
-``state_info``.  Any other exception is a bug and propagates with its traceback.
+``state_info``.  A service that cannot be reached at all (connection refused or reset, a
+timeout: an ``OSError``, which ``requests``' errors are, or heatclient's CommunicationError) is
+reported the same way, naming the address.  Any other exception is a bug and propagates with its
+traceback.
 """
 from __future__ import annotations
 
@@ -35,6 +38,22 @@ class PlanAction(actions.Action):
         except PlanError as error:
             LOG.warning("%s failed: %s", type(self).__name__, error)
             return actions.Result(error=str(error))
+        except Exception as error:
+            if not _unreachable(error):
+                raise
+            LOG.warning("%s lost a service: %s", type(self).__name__, error)
+            return actions.Result(error=f"a service could not be reached: {error}")
+
+
+def _unreachable(error: Exception) -> bool:
+    """Whether ``error`` says a service could not be reached (rather than a bug)."""
+    if isinstance(error, OSError):
+        return True
+    try:
+        from heatclient import exc as heat_exc
+    except ImportError:  # pragma: no cover - heatclient is a dependency
+        return False
+    return isinstance(error, heat_exc.CommunicationError)
 
 
 def now() -> str:
