@@ -47,9 +47,9 @@ def test_create_show_list(client, swift, undercloud):
     mark = log.mark()
     output = create(client, swift, "cloud-a", description="lab plan")
     # After the one upload by the "client": account listing, GET upload, 2 container PUTs,
-    # extract-archive, plan archive PUT, DELETE upload.
+    # extract-archive, plan archive PUT, revision 1 PUT, DELETE upload.
     actions = [(r["method"]) for r in log.since(mark) if not r["path"].startswith("/auth")]
-    assert actions == ["PUT", "PUT", "GET", "GET", "PUT", "PUT", "PUT", "PUT", "DELETE"], log.since(mark)
+    assert actions == ["PUT", "PUT", "GET", "GET", "PUT", "PUT", "PUT", "PUT", "PUT", "DELETE"], log.since(mark)
 
     # The tree, plan-environment.yaml, network_data.yaml, and 3 files rendered from its Jinja sources.
     assert output == {"plan": "cloud-a", "files": len(templates()) + 2 + 3, "rendered": 3, "passwords": 52,
@@ -180,9 +180,11 @@ def test_amend_particular_files_and_keep_inputs(client, swift, undercloud):
     output = client.run("tripleo_plan.plan.amend", {
         "plan": "cloud-b", "files": {"environments/debug.yaml": env, "user/playbook.yaml": "- hosts: all\n"},
         "delete": ["puppet/services/keystone.yaml"]})["output"]["result"]
-    # GET plan archive, 2 file PUTs, bulk-delete, archive PUT, inputs listing, 2 input PUTs.
+    # GET plan archive, revisions listing, newest revision, inputs listing, 2 input PUTs, pending
+    # revision; then 2 file PUTs, bulk-delete, archive PUT (the commit), revision completed.
     assert [r["method"] for r in log.since(mark) if not r["path"].startswith("/auth")] == \
-        ["GET", "PUT", "PUT", "POST", "PUT", "GET", "PUT", "PUT"]
+        ["GET", "GET", "GET", "GET", "PUT", "PUT", "PUT", "PUT", "PUT", "POST", "PUT", "PUT"]
+    assert output["revision"] == 2 and output["pruned"] == []
     assert output["added"] == ["user/playbook.yaml"] and output["replaced"] == ["environments/debug.yaml"]
     assert output["deleted"] == ["puppet/services/keystone.yaml"]
     assert output["render"] == {"rendered": 0, "skipped": True, "removed": []}  # nothing it reads changed
@@ -274,7 +276,15 @@ def test_swift_refusing_part_of_a_bulk_upload_is_caught_and_undone(client, swift
     with pytest.raises(OperationFailed, match="Swift stored"):
         client.run("tripleo_plan.plan.amend", {"plan": "cloud-long", "upload": upload(swift, tarball(
             {**many, LONG: b"a: 1\n", "environments/debug.yaml": b"changed: true\n"}))})
-    assert state(swift, "cloud-long") == before
+    after = state(swift, "cloud-long")
+    assert after["cloud-long"] == before["cloud-long"]  # the plan is exactly as it was
+    side = "cloud-long" + SIDE_SUFFIX
+    assert after[side]["plan.tar.gz"] == before[side]["plan.tar.gz"]
+    # The story keeps the failed amend (revision 2) and the inputs it names; nothing else changed.
+    failed = json.loads(swift.get_object(side, "revisions/0000000002.json")[1])
+    assert failed["operation"] == "amend" and failed["status"] == "failed" and "Swift stored" in failed["message"]
+    assert set(after[side]) - set(before[side]) == {"revisions/0000000002.json"} | {
+        f"inputs/{f['sha256']}" for f in failed["user_files"]}
     assert uploads_left(swift) == []
 
 
@@ -284,8 +294,9 @@ def test_amending_roles_renders_again_in_the_same_requests(client, swift, underc
     mark = log.mark()
     output = client.run("tripleo_plan.plan.amend", {
         "plan": "cloud-e", "files": {"roles_data.yaml": "- name: Controller\n  CountDefault: 1\n"}})["output"]["result"]
-    # GET plan archive, 2 file PUTs (roles_data, overcloud.yaml), archive PUT, inputs listing, 1 input PUT.
+    # GET plan archive, revisions listing, newest revision, inputs listing, 1 input PUT, pending
+    # revision, 2 file PUTs (roles_data, overcloud.yaml), archive PUT, revision completed.
     assert [r["method"] for r in log.since(mark) if not r["path"].startswith("/auth")] == \
-        ["GET", "PUT", "PUT", "PUT", "GET", "PUT"]
+        ["GET", "GET", "GET", "GET", "PUT", "PUT", "PUT", "PUT", "PUT", "PUT"]
     assert output["render"] == {"rendered": 3, "skipped": False, "removed": []}
     assert swift.get_object("cloud-e", "overcloud.yaml")[1] == b"heat_template_version: wallaby\n# Controller\n"

@@ -185,7 +185,7 @@ class AmendPlan(PlanAction):
                                                            message=f"{record['message']}: {error}"))
             raise
         store.put_revision(self.plan, revisions.finish(record, revisions.SUCCEEDED, finished_at=now()))
-        pruned = recording.prune(store, self.plan, self.history_limit)
+        pruned = recording.prune(store, self.plan, self.history_limit, numbers=[*numbers, record["number"]])
         return {"plan": self.plan, **changes, "render": render, "inputs": inputs, "revision": record["number"],
                 "pruned": pruned}
 

@@ -70,17 +70,18 @@ def as_read(services: connections.Connections, records: list[dict]) -> list[dict
     return shown
 
 
-def prune(store: PlanStore, plan: str, limit: int | None) -> list[int]:
+def prune(store: PlanStore, plan: str, limit: int | None, numbers: list[int] | None = None) -> list[int]:
     """Apply the history limit (call it while holding the plan's lock); the revision numbers deleted.
 
     ``limit`` None means :data:`DEFAULT_HISTORY_LIMIT`; 0 keeps every revision.  User inputs still
-    referenced by a kept revision are never deleted.  Requests: 1 listing; when over the limit, 1
-    GET per record, 1 listing of the inputs and 1 bulk delete.
+    referenced by a kept revision are never deleted.  ``numbers``: the revision numbers when the
+    caller knows them.  Requests: 1 listing (none given ``numbers``); when over the limit, 1 GET
+    per record, 1 listing of the inputs and 1 bulk delete.
     """
     limit = DEFAULT_HISTORY_LIMIT if limit is None else int(limit)
     if limit == 0:
         return []
-    numbers = store.revision_numbers(plan)
+    numbers = store.revision_numbers(plan) if numbers is None else numbers
     if len(numbers) <= limit:
         return []
     records = [store.revision(plan, n) for n in numbers]
