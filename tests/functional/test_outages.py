@@ -48,14 +48,20 @@ def wait_for_step(client, execution, step, timeout=120):
         time.sleep(0.2)
 
 
-def test_swift_dies_while_heat_works(cloud, client):
-    """Swift is gone when the operation ends: the execution fails saying so; the history then shows
-    the revision interrupted (not a silent gap), and the next deploy records that and succeeds."""
-    plan = "swiftless"
+def deploying(client, plan):
+    """Create ``plan`` and start a deploy that takes a few seconds; return once Heat works on it."""
     client.run("tripleo_plan.plan.create", {"plan": plan, "templates_dir": str(EXAMPLE)})
     execution = client.start(OPERATE, {"plan": plan, "operation": "deploy", "environments": [SLOW_ENV],
                                        "user_files": SLOW_FILES})["id"]
     wait_for_step(client, execution, "wait")
+    return execution
+
+
+def test_swift_dies_while_heat_works(cloud, client):
+    """Swift is gone when the operation ends: the execution fails saying so; the history then shows
+    the revision interrupted (not a silent gap), and the next deploy records that and succeeds."""
+    plan = "swiftless"
+    execution = deploying(client, plan)
     cloud.kill_service("swift")
     try:
         with pytest.raises(OperationFailed, match="a service could not be reached: .*127.0.0.1"):
@@ -108,10 +114,7 @@ def test_mistral_restarted_while_heat_works(cloud, client):
       the story then shows the revision interrupted and the next deploy goes ahead.
     """
     plan = "restarted"
-    client.run("tripleo_plan.plan.create", {"plan": plan, "templates_dir": str(EXAMPLE)})
-    execution = client.start(OPERATE, {"plan": plan, "operation": "deploy", "environments": [SLOW_ENV],
-                                       "user_files": SLOW_FILES})["id"]
-    wait_for_step(client, execution, "wait")
+    execution = deploying(client, plan)
     cloud.kill_service("mistral")
     cloud.start_service("mistral")
     deadline = time.monotonic() + 30  # the stack needs 6 s
