@@ -66,3 +66,23 @@ def progress(heat: Any, stack: str) -> dict[str, int] | None:
     done = sum(1 for r in resources if r.resource_status.endswith("_COMPLETE")
                and r.resource_status != "INIT_COMPLETE")
     return {"done": done, "total": len(resources)}
+
+
+def resource_progress(stack_action: str, stack_status: str, started_at: str | None,
+                      resources: list[dict[str, Any]]) -> dict[str, int]:
+    """``{done, total}`` over a stack's top-level resources (pure).
+
+    ``resources``: ``{action, status, updated_time}`` each, as Heat's resource list shows them
+    (``updated_time`` is the creation time of a resource never updated); ``started_at``: when the
+    stack's current operation began (its ``updated_time``, or ``creation_time`` for a create).  A
+    resource is done when it is COMPLETE for the stack's action since ``started_at`` (ISO times
+    compare as text).  Once the stack itself is COMPLETE, every resource is done: Heat leaves the
+    resources an update did not need to touch as they were.
+    """
+    total = len(resources)
+    if stack_status == "COMPLETE":
+        return {"done": total, "total": total}
+    done = sum(1 for r in resources
+               if r.get("status") == "COMPLETE" and r.get("action") == stack_action
+               and (started_at is None or (r.get("updated_time") or "") >= started_at))
+    return {"done": done, "total": total}

@@ -39,7 +39,12 @@ class StartOperation(PlanAction):
 
     ``environments``: files to ADD, in order, each ``{"path": <plan path>}`` (a file of the plan,
     possibly a render output) or ``{"path": <operator's path>, "content": <text>}`` (a user file);
-    ``user_files``: ``{operator path: text}`` the user files reference.  ``update``, ``upgrade`` and
+    ``user_files``: ``{operator path: text}`` the user files reference.  ``user_upload``: ONE archive
+    in tripleo-plan-uploads holding user files (``files/<absolute path>``, see
+    :mod:`tripleo_plan_actions.core.references`), for environments given as ``{"path": <absolute
+    path>}`` and the files they reference; it is removed when the action ends, however it ends.
+    ``local_templates_dir``: where the operator's copy of the plan's templates lives; a user
+    file's reference into it is the plan's own file (kept for replays).  ``update``, ``upgrade`` and
     ``scale`` replay the environment list and parameters of the last successful operation; change
     them with ``remove_environments``, ``reset_environments``, ``parameters`` (overrides),
     ``unset_parameters``, ``reset_parameters``; ``role_counts`` (``{Role: n}``) sets ``<Role>Count``.
@@ -53,7 +58,8 @@ class StartOperation(PlanAction):
                  reset_parameters: bool = False, unset_parameters: list | None = None,
                  role_counts: dict | None = None, dry_run: bool = False, timeout: int = 240,
                  upload: str | None = None, templates_dir: str | None = None,
-                 rollback_to: int | None = None, force_unlock: bool = False) -> None:
+                 rollback_to: int | None = None, force_unlock: bool = False,
+                 user_upload: str | None = None, local_templates_dir: str | None = None) -> None:
         self.plan = plan
         self.operation = operation
         self.environments = environments or []
@@ -70,8 +76,23 @@ class StartOperation(PlanAction):
         self.templates_dir = templates_dir
         self.rollback_to = rollback_to
         self.force_unlock = force_unlock
+        self.user_upload = user_upload
+        self.local_templates_dir = local_templates_dir
+        self.uploaded: dict[str, bytes] = {}
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
+        if not self.user_upload:
+            return self._perform(services, context)
+        from tripleo_plan_actions.actions.plan import consuming
+        from tripleo_plan_actions.core import archive, references
+
+        store = PlanStore(services.swift())
+        with consuming(store, self.user_upload):  # 2 requests: read it, then remove it
+            self.uploaded = references.unpack(archive.read_archive(store.take_upload(self.user_upload)))
+            self.user_files = {**self.uploaded, **self.user_files}
+            return self._perform(services, context)
+
+    def _perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
         plans.check_name(self.plan)
         if self.operation not in OPERATIONS:
             raise PlanInputError(f"operation {self.operation!r} is not one of {', '.join(OPERATIONS)}")
@@ -128,13 +149,14 @@ class StartOperation(PlanAction):
         parameters = revisions.tracked_parameters(previous_parameters, overrides, reset=self.reset_parameters,
                                                   unset=self.unset_parameters)
 
-        user_files = {p: t.encode() for p, t in self.user_files.items()}
+        user_files = {p: t.encode() if isinstance(t, str) else t for p, t in self.user_files.items()}
         stored_user_files = store.store_inputs(self.plan, user_files) if user_files else []
         kept_user_files = [] if base is None else [f for f in base["user_files"] if f["path"] not in user_files]
         for record in kept_user_files:
             user_files[record["path"]] = store.input(self.plan, record["sha256"])
         user_file_records = kept_user_files + [{"path": r["path"], "sha256": r["sha256"]} for r in stored_user_files]
 
+        local_templates_dir = self.local_templates_dir or (base or {}).get("local_templates_dir")
         entries = []
         for entry in tracked:
             if entry["source"] == "plan":
@@ -147,7 +169,7 @@ class StartOperation(PlanAction):
         arguments = environments.heat_arguments(
             files, entries, user_files=user_files,
             parameters={**parameters, "DeployIdentifier": str(int(time.time()))},
-            passwords=plan_environment.get("passwords") or {})
+            passwords=plan_environment.get("passwords") or {}, templates_dir=local_templates_dir)
 
         if self.dry_run:
             return {"plan": self.plan, "operation": self.operation, "revision": None, "dry_run": True,
@@ -168,6 +190,8 @@ class StartOperation(PlanAction):
             message=f"{self.operation} of {self.plan} with {len(tracked)} environment files"
                     + (f" (the inputs of revision {self.rollback_to})" if self.operation == "rollback" else ""),
             rollback_of=self.rollback_to if self.operation == "rollback" else None)
+        if local_templates_dir:
+            record["local_templates_dir"] = local_templates_dir
         store.put_revision(self.plan, record, new=True)
         try:
             stack_id = self._call_heat(heat, stack, arguments)
@@ -233,8 +257,14 @@ class StartOperation(PlanAction):
         for index, entry in enumerate(self.environments):
             if not isinstance(entry, dict) or not entry.get("path"):
                 raise PlanInputError(f"environments[{index}]: give {{path}} or {{path, content}}")
-            if "content" in entry:
-                content = str(entry["content"]).encode()
+            if "content" in entry or entry["path"].startswith("/"):
+                if "content" in entry:
+                    content = str(entry["content"]).encode()
+                elif entry["path"] in self.uploaded:
+                    content = self.uploaded[entry["path"]]
+                else:
+                    raise PlanInputError(f"environments[{index}]: {entry['path']} is a user file: give its "
+                                         "content, or ship it in user_upload")
                 user_contents[plans.sha256(content)] = content
                 added.append(revisions.environment_entry(entry["path"], "user", plans.sha256(content)))
             else:
@@ -274,7 +304,13 @@ class StartOperation(PlanAction):
 
 
 class StackStatus(PlanAction):
-    """``{status, done, reason}`` of a stack; the workflow polls it with a Mistral retry."""
+    """``{status, done, reason, resources: {done, total}}`` of a stack; the workflow polls it with a
+    Mistral retry, and clients read its latest result for progress.
+
+    ``resources`` counts the stack's TOP-LEVEL resources (one ``resources.list``, no nesting):
+    those COMPLETE for the stack's current action out of all (see
+    :func:`tripleo_plan_actions.heat_stacks.resource_progress`).  2 Heat requests per poll.
+    """
 
     def __init__(self, stack: str) -> None:
         self.stack = stack
@@ -282,12 +318,21 @@ class StackStatus(PlanAction):
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
         from heatclient import exc as heat_exc
 
+        heat = services.heat()
         try:
-            stack = services.heat().stacks.get(self.stack, resolve_outputs=False)
+            stack = heat.stacks.get(self.stack, resolve_outputs=False)
+            listed = heat.resources.list(self.stack)
         except heat_exc.HTTPNotFound:
-            return {"status": "DELETE_COMPLETE", "done": True, "reason": "the stack is gone"}
+            return {"status": "DELETE_COMPLETE", "done": True, "reason": "the stack is gone",
+                    "resources": {"done": 0, "total": 0}}
+        action, _, state = stack.stack_status.partition("_")
+        started = stack.updated_time if action != "CREATE" and stack.updated_time else stack.creation_time
+        resources = [{"action": r.resource_status.partition("_")[0], "status": r.resource_status.partition("_")[2],
+                      "updated_time": getattr(r, "updated_time", None) or getattr(r, "creation_time", None)}
+                     for r in listed]
         return {"status": stack.stack_status, "done": not stack.stack_status.endswith("IN_PROGRESS"),
-                "reason": stack.stack_status_reason}
+                "reason": stack.stack_status_reason,
+                "resources": heat_stacks.resource_progress(action, state, started, resources)}
 
 
 class FinishOperation(PlanAction):

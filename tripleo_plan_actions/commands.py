@@ -1,0 +1,451 @@
+"""The ``tripleo-plan`` commands (cliff), usable as an ``openstack`` client plugin too.
+
+Thin: parse the arguments, call ONE :class:`~tripleo_plan_actions.client.PlanClient` method (one
+workflow execution), show its result with cliff's formatters (``-f table|json|yaml|value``,
+``-c COLUMN``).  A failure is a :class:`~tripleo_plan_actions.errors.PlanError` whose message cliff
+prints; the exit code is then 1.  While an operation runs, its progress goes to stderr (a bar on a
+terminal, plain lines otherwise) so stdout stays the result; Ctrl-C stops watching, never the
+operation, and says how to resume.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any, Callable, Iterable, TextIO
+
+import yaml
+from cliff import columns
+from cliff.command import Command
+from cliff.lister import Lister
+from cliff.show import ShowOne
+
+from tripleo_plan_actions.errors import PlanInputError
+
+
+class Data(columns.FormattableColumn):
+    """A nested value: YAML text in a table, the value itself in json/yaml output."""
+
+    def human_readable(self) -> str:
+        if isinstance(self._value, (dict, list)):
+            return yaml.safe_dump(self._value, default_flow_style=False, sort_keys=True).rstrip() or "{}"
+        return "" if self._value is None else str(self._value)
+
+    def machine_readable(self) -> Any:
+        return self._value
+
+
+def one(result: dict[str, Any]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """A ShowOne's ``(columns, values)`` from a result mapping, columns sorted."""
+    names = tuple(sorted(result))
+    return names, tuple(Data(result[name]) if isinstance(result[name], (dict, list)) else result[name]
+                        for name in names)
+
+
+def rows(items: Iterable[dict[str, Any]], names: tuple[str, ...]) -> tuple[tuple[str, ...], list[tuple]]:
+    """A Lister's ``(columns, rows)``: ``names`` taken from each mapping."""
+    return names, [tuple(Data(i.get(n)) if isinstance(i.get(n), (dict, list)) else i.get(n) for n in names)
+                   for i in items]
+
+
+def _pairs(items: list[str], what: str, convert: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+    """``NAME=VALUE`` arguments as a mapping, each value read as YAML (``convert`` applied)."""
+    result = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise PlanInputError(f"{what} {item}: use NAME=VALUE")
+        try:
+            loaded = yaml.safe_load(value)
+            result[key] = convert(loaded) if convert else loaded
+        except (yaml.YAMLError, ValueError, TypeError) as error:
+            raise PlanInputError(f"{what} {item}: {error}") from None
+    return result
+
+
+# -- progress -----------------------------------------------------------------------------------
+
+class ProgressReporter:
+    """Shows a running execution on ``stream`` (stderr): on a terminal one line redrawn in place
+    (step, stack status, a bar of Heat resources done out of total); otherwise one plain line per
+    change, so logs stay readable."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO | None = None, tty: bool | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty() if tty is None else tty
+        self.last: str | None = None
+        self.execution_id: str | None = None
+
+    def started(self, execution_id: str) -> None:
+        self.execution_id = execution_id
+        self.stream.write(f"execution {execution_id} started\n")
+        self.stream.flush()
+
+    @staticmethod
+    def describe(progress: Any, width: int = WIDTH, bar: bool = False) -> str:
+        """One line for a look at the execution (pure: used by both displays)."""
+        if progress.state in ("SUCCESS", "ERROR", "CANCELLED"):
+            return f"{progress.state.lower()}"
+        text = f"step {progress.step or '(starting)'}"
+        if progress.stack_status:
+            text += f": stack {progress.stack_status}"
+        resources = progress.resources
+        if resources and resources.get("total"):
+            done, total = resources["done"], resources["total"]
+            if bar:
+                filled = int(width * done / total)
+                text += f" [{'#' * filled}{'.' * (width - filled)}]"
+            text += f" {done}/{total} resources"
+        return text
+
+    def __call__(self, progress: Any) -> None:
+        line = self.describe(progress, bar=self.tty)
+        if line == self.last:
+            return
+        if self.tty:
+            self.stream.write("\r\033[K" + line + ("\n" if progress.state in ("SUCCESS", "ERROR", "CANCELLED")
+                                                   else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+        self.last = line
+
+    def interrupted(self) -> None:
+        if self.tty and self.last:
+            self.stream.write("\n")
+        if self.execution_id:
+            self.stream.write(f"stopped watching; the operation goes on in Mistral execution {self.execution_id}.\n"
+                              f"Resume watching with: tripleo-plan watch {self.execution_id}\n")
+        else:
+            self.stream.write("stopped before the operation started\n")
+        self.stream.flush()
+
+
+class Watching:
+    """Mixin: ``--no-progress`` and a run that reports progress and survives Ctrl-C."""
+
+    def add_watch_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--no-progress", action="store_true", help="do not show progress on stderr")
+
+    def watched(self, parsed_args: argparse.Namespace, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        reporter = ProgressReporter()
+        if not parsed_args.no_progress:
+            kwargs["on_progress"] = reporter
+        kwargs["on_start"] = reporter.started if not parsed_args.no_progress else (
+            lambda execution_id: setattr(reporter, "execution_id", execution_id))
+        try:
+            return call(*args, **kwargs)
+        except KeyboardInterrupt:
+            reporter.interrupted()
+            raise
+
+
+def client(command: Command):
+    return command.app.client_manager.tripleo_plan
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+class Check(Watching, ShowOne):
+    """Self-test: the pack reaches Swift and Heat from inside Mistral."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument("--stack-name", default="tripleo-plan-selftest")
+        self.add_watch_arguments(parser)
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace):
+        return one(self.watched(parsed_args, client(self).check, parsed_args.stack_name))
+
+
+class PlanCreate(Watching, ShowOne):
+    """Create a plan from a templates directory (local: uploaded as one archive; or on the undercloud)."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument("name", metavar="PLAN")
+        source = parser.add_mutually_exclusive_group(required=True)
+        source.add_argument("--templates", metavar="DIR", help="a LOCAL templates tree, uploaded as one archive")
+        source.add_argument("--templates-dir", metavar="DIR", help="a templates tree ON THE UNDERCLOUD (not uploaded)")
+        parser.add_argument("--roles-file", help="roles_data.yaml to use instead of the tree's")
+        parser.add_argument("--networks-file", help="network_data.yaml to use instead of the tree's")
+        parser.add_argument("--description", default="")
+        self.add_watch_arguments(parser)
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace):
+        a = parsed_args
+        return one(self.watched(a, client(self).create_plan, a.name, templates=a.templates,
+                                templates_dir=a.templates_dir, roles_file=a.roles_file,
+                                networks_file=a.networks_file, description=a.description))
+
+
+class PlanAmend(Watching, ShowOne):
+    """Add, replace or delete particular files of a plan."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument("name", metavar="PLAN")
+        parser.add_argument("--file", action="append", default=[], metavar="PLAN_PATH=LOCAL_FILE")
+        parser.add_argument("--delete", action="append", default=[], metavar="PLAN_PATH")
+        parser.add_argument("--allow-meta", action="store_true", help="allow changing plan-environment.yaml")
+        self.add_watch_arguments(parser)
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace):
+        files = {}
+        for item in parsed_args.file:
+            plan_path, sep, local = item.partition("=")
+            if not sep or not plan_path or not local:
+                raise PlanInputError(f"--file {item}: use PLAN_PATH=LOCAL_FILE")
+            files[plan_path] = local
+        return one(self.watched(parsed_args, client(self).amend_plan, parsed_args.name, files,
+                                delete=parsed_args.delete, allow_meta=parsed_args.allow_meta))
+
+
+class PlanList(Watching, Lister):
+    """The plans' names."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        self.add_watch_arguments(parser)
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace):
+        return ("name",), [(name,) for name in self.watched(parsed_args, client(self).list_plans)]
+
+
+class PlanShow(Watching, ShowOne):
+    """A plan's roles, networks, environments and parameters (secrets masked)."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument("name", metavar="PLAN")
+        self.add_watch_arguments(parser)
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace):
+        return one(self.watched(parsed_args, client(self).show_plan, parsed_args.name))
+
+
+class PlanExport(Watching, ShowOne):
+    """Export a plan (with its passwords unless --no-secrets) to Swift; --output downloads it."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument("name", metavar="PLAN")
+        parser.add_argument("--no-secrets", action="store_true")
+        parser.add_argument("--output", metavar="FILE", help="also download the archive to FILE")
+        self.add_watch_arguments(parser)
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace):
+        a = parsed_args
+        return one(self.watched(a, client(self).export_plan, a.name, include_secrets=not a.no_secrets,
+                                output=a.output))
+
+
+class PlanImport(Watching, ShowOne):
+    """Create a plan from an export archive (a local file, uploaded once)."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument("name", metavar="PLAN")
+        parser.add_argument("archive", metavar="FILE")
+        self.add_watch_arguments(parser)
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace):
+        return one(self.watched(parsed_args, client(self).import_plan, parsed_args.name, parsed_args.archive))
+
+
+class PlanDelete(Watching, ShowOne):
+    """Delete a plan, its inputs and records (refused while its stack exists, unless --force)."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument("name", metavar="PLAN")
+        parser.add_argument("--force", action="store_true")
+        self.add_watch_arguments(parser)
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace):
+        return one(self.watched(parsed_args, client(self).delete_plan, parsed_args.name, force=parsed_args.force))
+
+
+class Operation(Watching, ShowOne):
+    """Base of deploy, update, upgrade, scale, rollback and undeploy: ONE workflow execution."""
+
+    operation = ""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument("name", metavar="PLAN")
+        if self.operation in ("rollback", "undeploy"):
+            parser.set_defaults(environment=[], parameter=[], role_count=[], remove_env=[], reset_env=False,
+                                reset_parameters=False, unset_parameter=[], templates=None, templates_dir=None)
+        else:
+            parser.add_argument("-e", "--environment-file", dest="environment", action="append", default=[],
+                                metavar="FILE",
+                                help="an environment file, many times: a path inside the templates directory "
+                                     "(or relative to the plan) is the plan's own file; any other is a user "
+                                     "file, shipped with the files it references")
+            parser.add_argument("--parameter", action="append", default=[], metavar="NAME=YAML")
+            parser.add_argument("--unset-parameter", action="append", default=[], metavar="NAME")
+            parser.add_argument("--reset-parameters", action="store_true", help="forget the tracked parameters")
+            parser.add_argument("--role-count", action="append", default=[], metavar="ROLE=N")
+            parser.add_argument("--remove-env", action="append", default=[], metavar="PATH")
+            parser.add_argument("--reset-env", action="store_true", help="forget the tracked environment list")
+            parser.add_argument("--templates", metavar="DIR",
+                                help="the local templates directory the plan was made from (default: "
+                                     "$TRIPLEO_PLAN_TEMPLATES or /usr/share/openstack-tripleo-heat-templates)")
+            if self.operation == "upgrade":
+                parser.add_argument("--templates-dir", required=True, metavar="DIR",
+                                    help="the new templates tree on the undercloud")
+            else:
+                parser.set_defaults(templates_dir=None)
+        if self.operation == "rollback":
+            parser.add_argument("--to", type=int, required=True, metavar="REVISION", dest="rollback_to")
+        else:
+            parser.set_defaults(rollback_to=None)
+        parser.add_argument("--dry-run", action="store_true", help="show what Heat would do; change nothing")
+        parser.add_argument("--timeout", type=int, metavar="MINUTES", help="Heat's timeout (default 240)")
+        self.add_watch_arguments(parser)
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace):
+        a = parsed_args
+        plan_client = client(self)
+        if a.templates:
+            plan_client.templates_dir = os.path.abspath(a.templates)
+        result = self.watched(
+            a, plan_client.operate, a.name, self.operation, a.environment,
+            parameters=_pairs(a.parameter, "--parameter"), role_counts=_pairs(a.role_count, "--role-count", int),
+            remove_environments=a.remove_env, reset_environments=a.reset_env, reset_parameters=a.reset_parameters,
+            unset_parameters=a.unset_parameter, dry_run=a.dry_run, templates_dir=a.templates_dir,
+            rollback_to=a.rollback_to, timeout_minutes=a.timeout)
+        return one(result)
+
+
+class Deploy(Operation):
+    """Deploy a plan (stack create) with environment files."""
+
+    operation = "deploy"
+
+
+class Update(Operation):
+    """Update the plan's stack; without -e the tracked environment files and parameters are replayed."""
+
+    operation = "update"
+
+
+class Upgrade(Operation):
+    """Move the plan to a new templates tree (inputs and passwords kept) and update the stack."""
+
+    operation = "upgrade"
+
+
+class Scale(Operation):
+    """Set role counts (--role-count Compute=3) and update the stack."""
+
+    operation = "scale"
+
+
+class Rollback(Operation):
+    """Deploy the inputs of an earlier revision again (a new revision)."""
+
+    operation = "rollback"
+
+
+class Undeploy(Operation):
+    """Delete the plan's stack (recorded; the plan stays)."""
+
+    operation = "undeploy"
+
+
+HISTORY_COLUMNS = ("number", "operation", "status", "stack_status", "environments", "user", "started_at",
+                   "finished_at", "rollback_of", "message")
+
+
+class History(Watching, Lister):
+    """The plan's revisions, newest first."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument("name", metavar="PLAN")
+        parser.add_argument("--limit", type=int)
+        self.add_watch_arguments(parser)
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace):
+        return rows(self.watched(parsed_args, client(self).history, parsed_args.name, limit=parsed_args.limit),
+                    HISTORY_COLUMNS)
+
+
+class ShowRevision(Watching, ShowOne):
+    """One revision of a plan (parameters masked)."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument("name", metavar="PLAN")
+        parser.add_argument("revision", type=int, metavar="REVISION")
+        self.add_watch_arguments(parser)
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace):
+        return one(self.watched(parsed_args, client(self).revision, parsed_args.name, parsed_args.revision))
+
+
+class Diff(Watching, ShowOne):
+    """What changed between two revisions (secrets only as changed/unchanged)."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument("name", metavar="PLAN")
+        parser.add_argument("a", type=int, metavar="REVISION_A")
+        parser.add_argument("b", type=int, metavar="REVISION_B")
+        self.add_watch_arguments(parser)
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace):
+        return one(self.watched(parsed_args, client(self).diff, parsed_args.name, parsed_args.a, parsed_args.b))
+
+
+class Watch(Watching, ShowOne):
+    """Watch a running execution again (after Ctrl-C) until it ends; show its result."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument("execution", metavar="EXECUTION")
+        self.add_watch_arguments(parser)
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace):
+        execution = parsed_args.execution
+        plan_client = client(self)
+
+        def watch(on_progress=None, on_start=None):
+            on_start(execution)
+            return plan_client.watch(execution, on_progress)
+
+        result = self.watched(parsed_args, watch)
+        return one(result if isinstance(result, dict) else {"result": result})
+
+
+class Render(Command):
+    """Render THT's Jinja2 templates locally, exactly as THT's process-templates.py (no service)."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        from tripleo_plan_actions import local_render
+
+        parser = super().get_parser(prog_name)
+        local_render.add_arguments(parser)
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> int:
+        from tripleo_plan_actions import local_render
+
+        return local_render.run(parsed_args)

@@ -1,0 +1,272 @@
+"""Which files an operator's environment files bring along: the client's side of ``-e FILE``.
+
+Pure functions (no I/O): the files are a mapping ``{absolute path: bytes}``, which the client
+backs with a lazy reader of the local disk (a missing file is a missing key).
+
+* :func:`classify` tells what one ``-e`` argument names: a file of the plan (a path inside the
+  templates directory the plan was made from, or a plan-relative path that is not a local file)
+  or a user file (any other local file).
+* :func:`user_file_closure` walks user environment files and, recursively, every file they
+  reference the way heatclient reads them: ``resource_registry`` entries (top level and
+  ``resources:``), and in templates every ``type: x.yaml`` and ``get_file``.  References are
+  relative to the referencing file; ``file://`` URLs and absolute paths are taken as they are.
+  A reference into the templates directory is the plan's own file (not shipped: the plan has it,
+  possibly only once rendered).  A reference nobody can supply raises :class:`MissingUserFile`
+  naming the missing file and the file that references it, before anything is sent.
+"""
+from __future__ import annotations
+
+import json
+import posixpath
+from typing import Any, Iterator, Mapping, NamedTuple, Sequence
+from urllib.parse import unquote, urlparse
+
+import yaml
+
+from tripleo_plan_actions.core.environment import _HeatLoader
+from tripleo_plan_actions.errors import PlanInputError
+
+_TEMPLATE_SUFFIXES = (".yaml", ".template")
+_VERSION_KEYS = ("heat_template_version", "HeatTemplateFormatVersion", "AWSTemplateFormatVersion")
+_REGISTRY_SKIP = ("hooks", "restricted_actions")
+
+
+class MissingUserFile(PlanInputError):
+    """A user file (or a file it references) cannot be read; nothing was sent."""
+
+    kind = "missing_file"
+
+    def __init__(self, path: str, referenced_by: str | None = None, what: str = "") -> None:
+        if referenced_by:
+            message = f"{path} does not exist (referenced by {referenced_by}{': ' + what if what else ''})"
+        else:
+            message = f"{path} does not exist"
+        super().__init__(message)
+        self.path = path
+        self.referenced_by = referenced_by
+
+
+class Environment(NamedTuple):
+    """One ``-e`` argument, classified: ``source`` is ``plan`` (``path`` plan-relative) or ``user``
+    (``path`` absolute and normalised)."""
+
+    source: str
+    path: str
+
+
+class Reference(NamedTuple):
+    """A file one user file references: ``source`` ``user`` (absolute path, shipped) or ``plan``
+    (plan-relative path, inside the templates directory: not shipped)."""
+
+    source: str
+    path: str
+    referenced_by: str
+
+
+def _normal(path: str) -> str:
+    return "/" + posixpath.normpath(path).lstrip("/")
+
+
+def _inside(path: str, directory: str | None) -> str | None:
+    """``path`` relative to ``directory`` when it lies inside it, else None."""
+    if not directory:
+        return None
+    directory = _normal(directory)
+    if path.startswith(directory.rstrip("/") + "/"):
+        return path[len(directory.rstrip("/")) + 1:]
+    return None
+
+
+def classify(argument: str, cwd: str, templates_dir: str | None, local_files: Mapping[str, Any]) -> Environment:
+    """What ``-e argument`` names.
+
+    ``cwd``: the directory relative arguments start from; ``templates_dir``: the local copy of the
+    templates the plan was made from (may be None); ``local_files``: what exists locally (only
+    membership is asked).  Rules, in order: a path inside ``templates_dir`` is that plan file
+    (even when only its ``.j2.yaml`` source exists locally); an existing local file is a user file;
+    a relative path that is not a local file is a plan-relative path; anything else is missing.
+    """
+    absolute = _normal(argument if argument.startswith("/") else posixpath.join(cwd, argument))
+    relative = _inside(absolute, templates_dir)
+    if relative is not None:
+        return Environment("plan", relative)
+    if absolute in local_files:
+        return Environment("user", absolute)
+    if not argument.startswith("/") and not argument.startswith(("./", "../")):
+        return Environment("plan", posixpath.normpath(argument))
+    raise MissingUserFile(absolute, what="")
+
+
+def _parse(path: str, content: bytes) -> Any:
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PlanInputError(f"{path}: an environment file or template must be UTF-8 text") from None
+    if text.lstrip().startswith("{"):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+    try:
+        return yaml.load(text, Loader=_HeatLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise PlanInputError(f"{path}{where}: YAML does not parse: "
+                             f"{getattr(error, 'problem', None) or error}") from None
+
+
+def _registry_references(registry: Any) -> Iterator[tuple[str, str]]:
+    """``(reference, what)`` of an environment's resource_registry (values that are not type names)."""
+    if not isinstance(registry, dict):
+        return
+    scopes = [("", registry)]
+    resources = registry.get("resources")
+    if isinstance(resources, dict):
+        scopes += [(f" of resource {name}", entries) for name, entries in resources.items()
+                   if isinstance(entries, dict)]
+    for where, entries in scopes:
+        for key, value in entries.items():
+            if isinstance(value, str) and "::" not in value and key not in _REGISTRY_SKIP:
+                yield value, f"resource_registry {key}{where}"
+
+
+def _template_references(node: Any) -> Iterator[tuple[str, str]]:
+    """``(reference, what)`` of a template: ``type:`` templates and ``get_file`` targets."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _template_references(item)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, str) and (key == "get_file" or (key == "type" and value.endswith(_TEMPLATE_SUFFIXES))):
+                yield value, key
+            else:
+                yield from _template_references(value)
+
+
+def _resolve(reference: str, referrer: str) -> str:
+    parsed = urlparse(reference)
+    if parsed.scheme == "file":
+        return _normal(unquote(parsed.path))
+    if parsed.scheme:
+        raise PlanInputError(f"{referrer}: {reference}: remote references are not supported; use a local file")
+    if reference.startswith("/"):
+        return _normal(reference)
+    return _normal(posixpath.join(posixpath.dirname(referrer), reference))
+
+
+def user_file_closure(environments: Sequence[str], files: Mapping[str, bytes],
+                      templates_dir: str | None = None) -> list[Reference]:
+    """Every file the user environment files ``environments`` (absolute paths) reference, recursively.
+
+    Returns the references in discovery order, each file once (its first referrer named); the
+    environment files themselves are not in the list.  ``files[path]`` gives a file's bytes; a
+    missing key raises :class:`MissingUserFile` naming the file and its referrer.  A referenced
+    template (``.yaml``/``.template``) is parsed for its own references; other files (scripts,
+    ``get_file`` data) are shipped as they are.
+    """
+    found: list[Reference] = []
+    seen: set[str] = set()
+    queue: list[tuple[str, str]] = []  # (path, "environment" | "template" | "file")
+    for path in environments:
+        path = _normal(path)
+        if path not in files:
+            raise MissingUserFile(path)
+        seen.add(path)
+        queue.append((path, "environment"))
+    while queue:
+        path, kind = queue.pop(0)
+        if kind == "environment":
+            data = _parse(path, files[path])
+            if data is not None and not isinstance(data, dict):
+                raise PlanInputError(f"{path}: an environment must be a mapping of sections")
+            references = [(ref, what, "template" if ref.endswith(_TEMPLATE_SUFFIXES) else "file")
+                          for ref, what in _registry_references((data or {}).get("resource_registry"))]
+        else:
+            try:
+                data = _parse(path, files[path])
+            except PlanInputError:
+                if kind == "template":  # Heat would refuse it too: say so now
+                    raise
+                data = None  # a script or data file: shipped as it is (heatclient's lenient read)
+            is_template = isinstance(data, dict) and any(key in data for key in _VERSION_KEYS)
+            references = [(ref, what, "template" if what == "type" else "file")
+                          for ref, what in (_template_references(data) if is_template else ())]
+        for reference, what, target_kind in references:
+            target = _resolve(reference, path)
+            if target in seen:
+                continue
+            seen.add(target)
+            relative = _inside(target, templates_dir)
+            if relative is not None:
+                found.append(Reference("plan", relative, path))
+                continue
+            if target not in files:
+                raise MissingUserFile(target, path, f"{what} -> {reference}")
+            found.append(Reference("user", target, path))
+            queue.append((target, target_kind))
+    return found
+
+
+#: Up to this many bytes of user content (environment files and what they reference, together) go
+#: inline in the execution input; above it, ONE archive upload.  Mistral refuses any execution field
+#: over ``[engine] execution_field_size_limit_kb`` (1024 KiB by default in Mistral 23), and the
+#: content is stored several times over (the execution's input, the ``start`` action's input, the
+#: workflow context), JSON-escaped (a YAML file's newlines and quotes grow by up to 2x): 64 KiB
+#: keeps every field far under the limit while typical operator files (a few KiB each) stay inline.
+INLINE_LIMIT = 64 * 1024
+#: Name prefix of the archive members holding user files: ``files/<absolute path without '/'>``.
+ARCHIVE_PREFIX = "files/"
+
+
+class Shipment(NamedTuple):
+    """What an operation sends for its ``-e`` files.
+
+    ``environments``: the ``environments`` input in order (``{path}`` for a plan file or, when
+    ``archive`` is set, a user file shipped in it; ``{path, content}`` for an inline user file);
+    ``user_files``: inline ``{absolute path: text}`` of the referenced files; ``archive``: None,
+    or the files as ``{member name: bytes}`` to put in ONE archive (then ``user_files`` is empty).
+    """
+
+    environments: list[dict[str, str]]
+    user_files: dict[str, str]
+    archive: dict[str, bytes] | None
+
+
+def ship(environments: Sequence[Environment], references: Sequence[Reference], files: Mapping[str, bytes],
+         inline_limit: int = INLINE_LIMIT) -> Shipment:
+    """Inline or archive: inline when every user file is UTF-8 text and they add up to at most
+    ``inline_limit`` bytes; else every user file (environment or referenced) goes in the archive,
+    as ``files/<absolute path without the leading '/'>``."""
+    user_paths = [e.path for e in environments if e.source == "user"]
+    user_paths += [r.path for r in references if r.source == "user"]
+    contents = {path: files[path] for path in dict.fromkeys(user_paths)}
+    texts: dict[str, str] = {}
+    for path, content in contents.items():
+        try:
+            texts[path] = content.decode("utf-8")
+        except UnicodeDecodeError:
+            break
+    inline = len(texts) == len(contents) and sum(len(c) for c in contents.values()) <= inline_limit
+    entries = []
+    for environment in environments:
+        if environment.source == "user" and inline:
+            entries.append({"path": environment.path, "content": texts[environment.path]})
+        else:
+            entries.append({"path": environment.path})
+    if inline:
+        referenced = {r.path: texts[r.path] for r in references if r.source == "user"}
+        return Shipment(entries, referenced, None)
+    return Shipment(entries, {}, {ARCHIVE_PREFIX + path.lstrip("/"): content for path, content in contents.items()})
+
+
+def unpack(members: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The user files of an archive made from :func:`ship`: ``{absolute path: bytes}``.
+
+    Raises PlanInputError for a member outside ``files/`` (not an archive of user files)."""
+    result = {}
+    for name, content in members.items():
+        if not name.startswith(ARCHIVE_PREFIX):
+            raise PlanInputError(f"{name}: not a user file (the archive of user files holds only {ARCHIVE_PREFIX}…)")
+        result["/" + name[len(ARCHIVE_PREFIX):]] = content
+    return result
