@@ -3,7 +3,7 @@
 Each step is ONE workflow execution in Mistral started by the thin client ``tripleo-plan``; the
 pack's actions do the Swift and Heat work server side.
 """
-import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -13,7 +13,6 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.tht import tht_tree  # noqa: E402
 from tripleo_plan_actions import cli  # noqa: E402
-from tripleo_plan_actions.client import MistralClient  # noqa: E402
 
 
 def step(title: str, *args: str) -> None:
@@ -24,34 +23,34 @@ def step(title: str, *args: str) -> None:
 
 work = Path(tempfile.mkdtemp())
 my_env = work / "my-cloud.yaml"
-my_env.write_text("parameter_defaults:\n  CloudName: demo.example.com\n")
+my_env.write_text("resource_registry:\n  OS::TripleO::PostDeploy: my-post-deploy.yaml\n"
+                  "parameter_defaults:\n  CloudName: demo.example.com\n")
+(work / "my-post-deploy.yaml").write_text("heat_template_version: wallaby\nresources:\n  Hello:\n"
+                                          "    type: OS::Heat::SoftwareConfig\n"
+                                          "    properties: {group: script, config: {get_file: hello.sh}}\n")
+(work / "hello.sh").write_text("#!/bin/sh\necho hello from the operator's own script\n")
 
-step("the pack reaches Swift and Heat from inside Mistral", "check")
+step("the pack reaches Swift and Heat from inside Mistral", "check", "-f", "yaml")
 
 example = ROOT / "examples" / "small-overcloud"
-step("a plan from a small THT-shaped tree (Heat-only resources), rendered server side",
-     "plan", "create", "demo", "--templates-dir", str(example))
-step("deploy with two environment files: one of the plan, one of mine",
-     "deploy", "demo", "-e", "environments/debug.yaml", "-e", str(my_env))
-step("update with NO -e: the tracked list is replayed (the old client forgot it)", "update", "demo")
-step("scale Compute to 3", "scale", "demo", "--role-count", "Compute=3")
-
-print("\n== the story so far (revision records, as stored next to the plan)")
-from tripleo_plan_actions import connections  # noqa: E402
-from tripleo_plan_actions.core import history  # noqa: E402
-from tripleo_plan_actions.storage.plans import PlanStore  # noqa: E402
-
-store = PlanStore(connections.Connections(connections.load_settings()).swift())
-records = [store.revision("demo", n) for n in store.revision_numbers("demo")]
-for row in history.listing(records):
-    print(f"  {row['number']:>3} {row['operation']:9} {row['status']:10} {row['stack_status'] or '':16} "
-          f"{row['environments']} env files  {row['started_at']}")
+os.environ["TRIPLEO_PLAN_TEMPLATES"] = str(example)  # -e paths inside it are the plan's own files
+step("a plan from a local THT-shaped tree (Heat-only resources): ONE archive upload, rendered server side",
+     "plan", "create", "demo", "--templates", str(example), "-f", "yaml")
+step("deploy with two environment files: one of the plan (inside the templates), one of mine "
+     "(shipped with the nested template and script it references)",
+     "deploy", "demo", "-e", str(example / "environments" / "debug.yaml"), "-e", str(my_env),
+     "-c", "revision", "-c", "stack_status", "-c", "environments", "-c", "outputs")
+step("update with NO -e: the tracked list is replayed (the old client forgot it)",
+     "update", "demo", "-c", "revision", "-c", "stack_status", "-c", "environments")
+step("scale Compute to 3", "scale", "demo", "--role-count", "Compute=3", "-c", "revision", "-c", "outputs")
+step("the story so far: every operation is a revision", "history", "demo",
+     "-c", "number", "-c", "operation", "-c", "status", "-c", "stack_status", "-c", "environments",
+     "-c", "started_at")
+step("what changed from the deploy to the scale", "diff", "demo", "1", "3", "-f", "yaml")
 
 templates = tht_tree()  # tripleo-heat-templates 18.0.0, from PyPI (cached in .cache/)
 step("a plan from the real tripleo-heat-templates 18.0.0: ~1,800 files, 52 generated passwords",
-     "plan", "create", "overcloud", "--templates-dir", str(templates), "--description", "THT 18 plan")
-print("\n== tripleo-plan plan show overcloud   (summarised: the full output lists every environment)")
-shown = MistralClient().run("tripleo_plan.plan.show", {"plan": "overcloud"})["output"]["result"]
-print(json.dumps({"roles": [r["name"] for r in shown["roles"]], "deploys with": shown["environments"],
-                  "files": shown["files"], "available environments": len(shown["available_environments"]),
-                  "passwords (names only)": len(shown["passwords"])}, indent=2))
+     "plan", "create", "overcloud", "--templates-dir", str(templates), "--description", "THT 18 plan",
+     "-f", "yaml")
+step("its roles and what it deploys with", "plan", "show", "overcloud", "-c", "roles", "-c", "environments",
+     "-c", "files", "-f", "yaml")

@@ -89,7 +89,9 @@ class StartOperation(PlanAction):
         store = PlanStore(services.swift())
         with consuming(store, self.user_upload):  # 2 requests: read it, then remove it
             self.uploaded = references.unpack(archive.read_archive(store.take_upload(self.user_upload)))
-            self.user_files = {**self.uploaded, **self.user_files}
+            environment_paths = {e.get("path") for e in self.environments if isinstance(e, dict)}
+            referenced = {p: c for p, c in self.uploaded.items() if p not in environment_paths}
+            self.user_files = {**referenced, **self.user_files}
             return self._perform(services, context)
 
     def _perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:

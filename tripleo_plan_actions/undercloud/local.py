@@ -98,6 +98,7 @@ class LocalUndercloud:
             for name in SERVICES:
                 self.start_service(name)
             self.load_workbooks()
+            self.create_uploads_container()
         except BaseException:
             self.stop()
             raise
@@ -133,6 +134,18 @@ class LocalUndercloud:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+    def create_uploads_container(self) -> None:
+        """Create ``tripleo-plan-uploads``, as an undercloud's installation does, so that a client's
+        upload is ONE request (a client facing a cloud without it creates it once, then retries)."""
+        auth = urllib.request.Request(f"http://127.0.0.1:{self.ports['swift']}/auth/v1.0", headers={
+            "X-Auth-User": f"{swift.ACCOUNT}:{swift.USER}", "X-Auth-Key": swift.KEY,
+            "User-Agent": "tripleo-plan-undercloud"})
+        with urllib.request.urlopen(auth, timeout=60) as response:
+            url, token = response.headers["X-Storage-Url"], response.headers["X-Auth-Token"]
+        create = urllib.request.Request(f"{url}/tripleo-plan-uploads", data=b"", method="PUT", headers={
+            "X-Auth-Token": token, "User-Agent": "tripleo-plan-undercloud"})
+        urllib.request.urlopen(create, timeout=60).close()
 
     # -- workbooks ----------------------------------------------------------------------------
     def load_workbooks(self, directory: Path | None = None) -> list[str]:

@@ -1,0 +1,248 @@
+"""The thin client against the real Mistral, Swift and Heat: requests counted at the servers.
+
+The servers' request logs tell callers apart by user agent: ``tripleo-plan-client`` is the client
+(PlanClient / ``tripleo-plan``); everything else is the pack's actions inside Mistral (and the
+supervisor's health checks, ``Python-urllib``, left out).  Swift authentication (``/auth``) is
+counted apart: on a real undercloud it is Keystone's work, not Swift's.
+
+Asserted: per operation ONE execution-create by the client and otherwise only reads; at most ONE
+client Swift request (the archive upload) and no Heat request, whatever the number of -e files;
+server-side Swift counts that do not depend on how the files travelled; exactly one Heat write per
+operation.  Heat reads are not asserted exactly: the wait step polls the stack status every second
+(2 GETs per poll), so their number depends on how long Heat takes.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.env_files import CLOUD_NAME, write_env_files
+from tripleo_plan_actions.client import CLIENT_AGENT, PlanClient
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "small-overcloud"
+HEALTH = "Python-urllib"
+
+
+class Counter:
+    """Requests each service received since :meth:`mark`, split into client and server."""
+
+    def __init__(self, undercloud):
+        self.logs = {name: undercloud.request_log(name) for name in ("mistral", "swift", "heat")}
+        self.marks = {}
+
+    def mark(self):
+        self.marks = {name: log.mark() for name, log in self.logs.items()}
+
+    def requests(self, service, client):
+        found = [r for r in self.logs[service].since(self.marks[service]) if not r["agent"].startswith(HEALTH)]
+        return [r for r in found if (r["agent"] == CLIENT_AGENT) == client]
+
+    def counts(self):
+        mistral = self.requests("mistral", client=True)
+        swift = self.requests("swift", client=True)
+        return {
+            "mistral_execution_create": [(r["method"], r["path"]) for r in mistral if r["method"] != "GET"],
+            "mistral_reads": sum(r["method"] == "GET" for r in mistral),
+            "swift": [r["method"] for r in swift if not r["path"].startswith("/auth")],
+            "heat": len(self.requests("heat", client=True)),
+            "server_swift": [r["method"] for r in self.requests("swift", client=False)
+                             if not r["path"].startswith("/auth")],
+            "server_heat_writes": [r["method"] for r in self.requests("heat", client=False) if r["method"] != "GET"],
+        }
+
+
+@pytest.fixture(scope="module")
+def plan_client(undercloud):
+    return PlanClient.from_environment(environ=undercloud.client_environment(), templates_dir=str(EXAMPLE),
+                                       interval=0.2)
+
+
+def run_counted(counter, call, *args, **kwargs):
+    counter.mark()
+    result = call(*args, **kwargs)
+    return result, counter.counts()
+
+
+def user_files_of(paths):
+    """The user files an operation ships for ``paths`` (environments and what they reference)."""
+    from tripleo_plan_actions.client import LocalFiles
+    from tripleo_plan_actions.core import references
+
+    closure = references.user_file_closure(paths, LocalFiles(), str(EXAMPLE))
+    return len(paths) + sum(r.source == "user" for r in closure), any(r.source == "user" for r in closure)
+
+
+def test_each_operation_is_one_execution_and_at_most_one_swift_request(undercloud, plan_client, tmp_path):
+    counter = Counter(undercloud)
+    seen = {}
+    for env_files in (1, 5, 20):
+        plan = f"thin-{env_files}"
+        paths = write_env_files(tmp_path / f"operator-{env_files}", env_files, EXAMPLE)
+        release = tmp_path / f"release-{env_files}"
+        shutil.copytree(EXAMPLE, release)
+        steps = [("create", plan_client.create_plan, (plan,), {"templates": str(EXAMPLE)}),
+                 ("deploy", plan_client.deploy, (plan, paths), {}),
+                 ("update", plan_client.update, (plan,), {}),
+                 ("upgrade", plan_client.upgrade, (plan, str(release)), {}),
+                 ("scale", plan_client.scale, (plan, {"Compute": 2}), {})]
+        results, counts = {}, {}
+        for name, call, args, kwargs in steps:
+            results[name], counts[name] = run_counted(counter, call, *args, **kwargs)
+        seen[env_files] = (paths, counts)
+
+        for name, found in counts.items():
+            assert found["mistral_execution_create"] == [("POST", "/v2/executions")], (name, found)
+            assert found["mistral_reads"] >= 1 and found["heat"] == 0, (name, found)
+            assert len(found["swift"]) <= 1, (name, found)
+            # Heat: exactly one write per operation (reads include the time-dependent status polls)
+            assert found["server_heat_writes"] == (["POST"] if name == "deploy" else ["PUT"]), (name, found)
+        # The one client Swift request is an archive upload: the templates at create, the -e
+        # files at deploy when they are too large to go inline (20 of them here); nothing else.
+        assert counts["create"]["swift"] == ["PUT"]
+        assert counts["deploy"]["swift"] == (["PUT"] if env_files == 20 else [])
+        assert all(counts[name]["swift"] == [] for name in ("update", "upgrade", "scale"))
+
+        assert results["deploy"]["stack_status"] == "CREATE_COMPLETE"
+        assert results["deploy"]["outputs"]["CloudName"] == CLOUD_NAME
+        assert results["update"]["environments"] == results["deploy"]["environments"]  # replayed
+        assert results["update"]["outputs"]["CloudName"] == CLOUD_NAME
+        assert results["scale"]["outputs"]["ComputeServers"] == [f"compute-{i}.{CLOUD_NAME}" for i in range(2)]
+        assert results["upgrade"]["stack_status"] == "UPDATE_COMPLETE"
+
+    # Server side.  Create from an upload: account listing, GET upload, 2 container PUTs,
+    # extract-archive, plan archive PUT, DELETE upload, whatever comes later.
+    for env_files, (paths, counts) in seen.items():
+        assert counts["create"]["server_swift"] == ["GET", "GET", "PUT", "PUT", "PUT", "PUT", "DELETE"]
+    # A deploy costs the same fixed requests whatever the files, plus: the upload read and removed
+    # (archive only), one inputs listing per kind of user file (environments; referenced files)
+    # and one PUT per user file (each content stored once).  An update, upgrade or scale reads
+    # each tracked user file once (the replay) on top of a fixed cost.
+    fixed = {}
+    for env_files, (paths, counts) in seen.items():
+        shipped, referenced = user_files_of(paths)
+        deploy = counts["deploy"]["server_swift"]
+        archived = env_files == 20
+        assert (deploy[0], deploy.count("DELETE")) == (("GET", 1) if archived else (deploy[0], 0))
+        fixed.setdefault("deploy", set()).add(len(deploy) - 2 * archived - (1 + referenced) - shipped)
+        for name in ("update", "upgrade", "scale"):
+            fixed.setdefault(name, set()).add(len(counts[name]["server_swift"]) - shipped)
+    assert all(len(values) == 1 for values in fixed.values()), fixed
+    assert undercloud_uploads(undercloud) == []  # every upload was consumed
+
+
+def undercloud_uploads(undercloud):
+    from tripleo_plan_actions import connections
+    from tripleo_plan_actions.storage.plans import UPLOADS
+
+    swift = connections.Connections(connections.load_settings(str(undercloud.settings_file))).swift()
+    return [o["name"] for o in swift.get_container(UPLOADS, full_listing=True)[1]]
+
+
+SLOW_ENV = """resource_registry:
+  OS::TripleO::PostDeploy: slow/post-deploy.yaml
+parameter_defaults:
+  CloudName: slow.example.com
+"""
+SLOW_TEMPLATE = """heat_template_version: wallaby
+resources:
+  Wait:
+    type: OS::Heat::TestResource
+    properties: {value: {get_file: value.txt}, action_wait_secs: {create: 6, update: 6}}
+"""
+
+
+def slow_files(directory):
+    (directory / "slow").mkdir(parents=True, exist_ok=True)
+    (directory / "slow.yaml").write_text(SLOW_ENV)
+    (directory / "slow" / "post-deploy.yaml").write_text(SLOW_TEMPLATE)
+    (directory / "slow" / "value.txt").write_text("slow")
+    return str(directory / "slow.yaml")
+
+
+def cli(undercloud, *args, **popen):
+    command = [os.path.join(os.path.dirname(sys.executable), "tripleo-plan"), *args]
+    environment = dict(os.environ, **undercloud.client_environment(), TRIPLEO_PLAN_TEMPLATES=str(EXAMPLE))
+    if popen:
+        return subprocess.Popen(command, env=environment, text=True, **popen)
+    return subprocess.run(command, env=environment, text=True, capture_output=True, timeout=600)
+
+
+def test_progress_names_the_step_and_counts_heat_resources(undercloud, plan_client, heat, tmp_path):
+    plan_client.create_plan("progress", templates_dir=str(EXAMPLE))
+    looks = []
+    result = plan_client.deploy("progress", [str(EXAMPLE / "environments" / "debug.yaml"), slow_files(tmp_path)],
+                                on_progress=looks.append)
+    # -e inside the templates directory named the plan's own file
+    assert result["environments"][1:] == ["environments/debug.yaml", slow_files(tmp_path)]
+    assert result["outputs"]["Debug"] is True and result["outputs"]["CloudName"] == "slow.example.com"
+    top_level = len(heat.resources.list("progress"))
+    steps = [look.step for look in looks if look.step]
+    assert steps[0] == "start" and "wait" in steps
+    counted = [look.resources for look in looks if look.resources]
+    assert counted and all(r["total"] == top_level for r in counted)
+    assert any(r["done"] < r["total"] for r in counted)  # seen while Heat worked (6 s)
+    assert looks[-1].state == "SUCCESS"
+
+
+def test_cli_formats_history_show_and_diff(undercloud, plan_client, tmp_path):
+    import json
+
+    plan_client.create_plan("cli-history", templates_dir=str(EXAMPLE))
+    env = tmp_path / "mine.yaml"
+    env.write_text("parameter_defaults:\n  CloudName: cli.example.com\n")
+    deployed = cli(undercloud, "deploy", "cli-history", "-e", str(env), "-e", "environments/debug.yaml",
+                   "-f", "json")
+    assert deployed.returncode == 0, deployed.stderr
+    assert json.loads(deployed.stdout)["outputs"]["CloudName"] == "cli.example.com"
+    assert "step wait" in deployed.stderr or "step start" in deployed.stderr  # plain progress lines
+    assert cli(undercloud, "update", "cli-history", "--no-progress").returncode == 0
+    history = cli(undercloud, "history", "cli-history", "-f", "json", "-c", "number", "-c", "operation",
+                  "-c", "status")
+    assert json.loads(history.stdout) == [{"number": 2, "operation": "update", "status": "succeeded"},
+                                          {"number": 1, "operation": "deploy", "status": "succeeded"}]
+    shown = cli(undercloud, "show", "cli-history", "1", "-f", "value", "-c", "operation")
+    assert shown.stdout.strip() == "deploy"
+    diff = json.loads(cli(undercloud, "diff", "cli-history", "1", "2", "-f", "json").stdout)
+    assert diff["environments"]["added"] == [] and diff["environments"]["removed"] == []
+    plans = cli(undercloud, "plan", "list", "-f", "value")
+    assert "cli-history" in plans.stdout.split()
+    failed = cli(undercloud, "show", "cli-history", "99")
+    assert failed.returncode == 1 and "99" in failed.stderr
+
+
+def test_a_missing_referenced_file_fails_before_anything_is_sent(undercloud, tmp_path):
+    counter = Counter(undercloud)
+    env = tmp_path / "env.yaml"
+    env.write_text("resource_registry:\n  OS::TripleO::PostDeploy: gone/post.yaml\n")
+    counter.mark()
+    done = cli(undercloud, "update", "cli-history", "-e", str(env))
+    assert done.returncode == 1
+    assert f"{tmp_path}/gone/post.yaml does not exist (referenced by {env}" in done.stderr
+    assert counter.requests("mistral", client=True) == [] and counter.requests("swift", client=True) == []
+
+
+def test_ctrl_c_stops_watching_not_the_operation(undercloud, plan_client, tmp_path):
+    import json
+
+    plan_client.create_plan("interrupted", templates_dir=str(EXAMPLE))
+    running = cli(undercloud, "deploy", "interrupted", "-e", slow_files(tmp_path), stderr=subprocess.PIPE,
+                  stdout=subprocess.PIPE)
+    lines = []
+    for line in running.stderr:  # plain progress lines (not a terminal)
+        lines.append(line)
+        if line.startswith("step wait"):
+            break
+    running.send_signal(signal.SIGINT)
+    _, rest = running.communicate(timeout=60)
+    said = "".join(lines) + rest
+    assert running.returncode == 130, said
+    execution = lines[0].split()[1]
+    assert lines[0] == f"execution {execution} started\n"
+    assert f"Resume watching with: tripleo-plan watch {execution}" in said
+    watched = cli(undercloud, "watch", execution, "-f", "json")
+    assert watched.returncode == 0, watched.stderr
+    assert json.loads(watched.stdout)["stack_status"] == "CREATE_COMPLETE"
