@@ -118,3 +118,26 @@ def test_an_unreachable_mistral_is_named(capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("TRIPLEO_PLAN_ACTIONS_CONFIG", str(tmp_path / "none.yaml"))
     assert cli.main(["--mistral-url", "http://127.0.0.1:9/v2", "plan", "list", "--no-progress"]) == 1
     assert "cannot reach Mistral at http://127.0.0.1:9/v2" in capsys.readouterr().err
+
+
+def test_the_openstack_plugin_declares_the_same_commands():
+    import configparser
+    import importlib
+    from pathlib import Path
+
+    from cliff.command import Command
+
+    from tripleo_plan_actions import osc_plugin
+
+    setup = configparser.ConfigParser()
+    setup.read(Path(__file__).resolve().parents[2] / "setup.cfg")
+    entry_points = setup["options.entry_points"]
+    assert entry_points["openstack.cli.extension"].strip() == f"{osc_plugin.API_NAME} = tripleo_plan_actions.osc_plugin"
+    declared = {}
+    for line in entry_points[f"openstack.{osc_plugin.API_NAME}.v1"].strip().splitlines():
+        name, target = (part.strip() for part in line.split("="))
+        module, _, attribute = target.partition(":")
+        declared[name] = getattr(importlib.import_module(module), attribute)
+    assert all(issubclass(command, Command) for command in declared.values())
+    # "openstack tripleo deploy" runs the class "tripleo-plan deploy" runs
+    assert declared == {"tripleo_" + name.replace(" ", "_"): command for name, command in cli.COMMANDS.items()}
