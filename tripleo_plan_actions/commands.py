@@ -78,9 +78,9 @@ class ProgressReporter:
         self.last: str | None = None
         self.execution_id: str | None = None
 
-    def started(self, execution_id: str) -> None:
+    def started(self, execution_id: str, verb: str = "started") -> None:
         self.execution_id = execution_id
-        self.stream.write(f"execution {execution_id} started\n")
+        self.stream.write(f"execution {execution_id} {verb}\n")
         self.stream.flush()
 
     @staticmethod
@@ -134,7 +134,7 @@ class Watching:
         if not parsed_args.no_progress:
             kwargs["on_progress"] = reporter
         kwargs["on_start"] = reporter.started if not parsed_args.no_progress else (
-            lambda execution_id: setattr(reporter, "execution_id", execution_id))
+            lambda execution_id, *_: setattr(reporter, "execution_id", execution_id))
         try:
             return call(*args, **kwargs)
         except KeyboardInterrupt:
@@ -428,7 +428,7 @@ class Watch(Watching, ShowOne):
         plan_client = client(self)
 
         def watch(on_progress=None, on_start=None):
-            on_start(execution)
+            on_start(execution, "watched again (Ctrl-C stops watching, not the operation)")
             return plan_client.watch(execution, on_progress)
 
         result = self.watched(parsed_args, watch)
