@@ -21,6 +21,8 @@ def step(title: str, *args: str) -> None:
         sys.exit(1)
 
 
+# tripleo-plan writes progress to stderr and results to stdout; here both go, in order, to stdout.
+sys.stderr = sys.stdout
 work = Path(tempfile.mkdtemp())
 my_env = work / "my-cloud.yaml"
 my_env.write_text("resource_registry:\n  OS::TripleO::PostDeploy: my-post-deploy.yaml\n"

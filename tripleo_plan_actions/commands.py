@@ -87,7 +87,7 @@ class ProgressReporter:
     def describe(progress: Any, width: int = WIDTH, bar: bool = False) -> str:
         """One line for a look at the execution (pure: used by both displays)."""
         if progress.state in ("SUCCESS", "ERROR", "CANCELLED"):
-            return f"{progress.state.lower()}"
+            return f"finished: {progress.state}"
         text = f"step {progress.step or '(starting)'}"
         if progress.stack_status:
             text += f": stack {progress.stack_status}"
@@ -105,8 +105,8 @@ class ProgressReporter:
         if line == self.last:
             return
         if self.tty:
-            self.stream.write("\r\033[K" + line + ("\n" if progress.state in ("SUCCESS", "ERROR", "CANCELLED")
-                                                   else ""))
+            final = progress.state in ("SUCCESS", "ERROR", "CANCELLED")
+            self.stream.write("\r\033[K" + line + ("\n" if final else ""))
         else:
             self.stream.write(line + "\n")
         self.stream.flush()

@@ -33,7 +33,7 @@ def test_progress_lines_plain_and_bar():
     assert commands.ProgressReporter.describe(look, width=12, bar=True) == \
         "step wait: stack CREATE_IN_PROGRESS [###.........] 3/12 resources"
     assert commands.ProgressReporter.describe(progress(step=None)) == "step (starting)"
-    assert commands.ProgressReporter.describe(progress(state="SUCCESS")) == "success"
+    assert commands.ProgressReporter.describe(progress(state="SUCCESS")) == "finished: SUCCESS"
 
 
 def test_plain_progress_writes_one_line_per_change_and_says_how_to_resume():
@@ -45,7 +45,7 @@ def test_plain_progress_writes_one_line_per_change_and_says_how_to_resume():
         reporter(look)
     reporter.interrupted()
     assert stream.getvalue().splitlines() == [
-        "execution e-1 started", "step start", "step wait 1/2 resources", "success",
+        "execution e-1 started", "step start", "step wait 1/2 resources", "finished: SUCCESS",
         "stopped watching; the operation goes on in Mistral execution e-1.",
         "Resume watching with: tripleo-plan watch e-1"]
 
@@ -56,7 +56,7 @@ def test_terminal_progress_redraws_one_line():
     reporter(progress(resources={"done": 0, "total": 2}))
     reporter(progress(resources={"done": 2, "total": 2}))
     reporter(progress(state="SUCCESS"))
-    assert stream.getvalue().count("\r\033[K") == 3 and stream.getvalue().endswith("success\n")
+    assert stream.getvalue().count("\r\033[K") == 3 and stream.getvalue().endswith("finished: SUCCESS\n")
 
 
 def test_pairs_are_yaml_values_and_bad_ones_are_named():
