@@ -48,7 +48,8 @@ step("scale Compute to 3", "scale", "demo", "--role-count", "Compute=3", "-c", "
 step("the story so far: every operation is a revision", "history", "demo",
      "-c", "number", "-c", "operation", "-c", "status", "-c", "stack_status", "-c", "environments",
      "-c", "started_at")
-step("what changed from the deploy to the scale", "diff", "demo", "1", "3", "-f", "yaml")
+step("what changed from the deploy (revision 2; 1 is the create) to the scale",
+     "diff", "demo", "2", "4", "-f", "yaml")
 
 templates = tht_tree()  # tripleo-heat-templates 18.0.0, from PyPI (cached in .cache/)
 step("a plan from the real tripleo-heat-templates 18.0.0: ~1,800 files, 52 generated passwords",
