@@ -38,6 +38,7 @@ COMMANDS = {
     "history": commands.History,
     "show": commands.ShowRevision,
     "diff": commands.Diff,
+    "status": commands.Status,
     "watch": commands.Watch,
     "render": commands.Render,
 }

@@ -626,6 +626,10 @@ class PlanClient:
         """One revision record (parameters masked)."""
         return self.run("tripleo_plan.history.show", {"plan": plan, "revision": number}, **watching)
 
+    def status(self, plan: str, **watching: Any) -> dict[str, Any]:
+        """What runs on the plan now (operation, execution, step, progress) and the last outcome."""
+        return self.run("tripleo_plan.history.status", {"plan": plan}, **watching)
+
     def diff(self, plan: str, a: int, b: int, **watching: Any) -> dict[str, Any]:
         """What changed from revision ``a`` to ``b`` (secrets only as changed/unchanged)."""
         return self.run("tripleo_plan.history.diff", {"plan": plan, "a": a, "b": b}, **watching)

@@ -414,6 +414,19 @@ class Diff(Watching, ShowOne):
         return one(self.watched(parsed_args, client(self).diff, parsed_args.name, parsed_args.a, parsed_args.b))
 
 
+class Status(Watching, ShowOne):
+    """What runs on the plan now and the last outcome (the plan's status object)."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument("name", metavar="PLAN")
+        self.add_watch_arguments(parser)
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace):
+        return one(self.watched(parsed_args, client(self).status, parsed_args.name))
+
+
 class Watch(Watching, ShowOne):
     """Watch a running execution again (after Ctrl-C) until it ends; show its result."""
 

@@ -212,6 +212,8 @@ def test_cli_formats_history_show_and_diff(undercloud, plan_client, tmp_path):
     assert shown.stdout.strip() == "deploy"
     diff = json.loads(cli(undercloud, "diff", "cli-history", "2", "3", "-f", "json").stdout)
     assert diff["environments"]["added"] == [] and diff["environments"]["removed"] == []
+    status = json.loads(cli(undercloud, "status", "cli-history", "-f", "json").stdout)
+    assert status["state"] == "idle" and status["running"] is None
     plans = cli(undercloud, "plan", "list", "-f", "value")
     assert "cli-history" in plans.stdout.split()
     failed = cli(undercloud, "show", "cli-history", "99")
