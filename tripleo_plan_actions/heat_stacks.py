@@ -50,22 +50,24 @@ def failed_resources(heat: Any, stack_id: str) -> list[dict[str, str]]:
             for r in resources if r.resource_status.endswith("FAILED")]
 
 
-def progress(heat: Any, stack: str) -> dict[str, int] | None:
-    """``{done, total}`` over the stack's TOP-LEVEL resources (1 request); None when there is no stack.
+def with_progress(heat: Any, stack: str) -> tuple[Any, dict[str, int]] | None:
+    """The stack (no outputs resolved) and its :func:`resource_progress`; None when it is gone.
 
-    Done: in a COMPLETE state other than INIT_COMPLETE.  During an update, resources Heat has not
-    reached yet keep their earlier COMPLETE state, so an update's count starts high: it tells how
-    far Heat is, not how much an update changes.
+    2 Heat requests: the stack, and its TOP-LEVEL resources (no nesting).
     """
     from heatclient import exc as heat_exc
 
     try:
-        resources = heat.resources.list(stack)
+        found = heat.stacks.get(stack, resolve_outputs=False)
+        listed = heat.resources.list(stack)
     except heat_exc.HTTPNotFound:
         return None
-    done = sum(1 for r in resources if r.resource_status.endswith("_COMPLETE")
-               and r.resource_status != "INIT_COMPLETE")
-    return {"done": done, "total": len(resources)}
+    action, _, state = found.stack_status.partition("_")
+    started = found.updated_time if action != "CREATE" and found.updated_time else found.creation_time
+    resources = [{"action": r.resource_status.partition("_")[0], "status": r.resource_status.partition("_")[2],
+                  "updated_time": getattr(r, "updated_time", None) or getattr(r, "creation_time", None)}
+                 for r in listed]
+    return found, resource_progress(action, state, started, resources)
 
 
 def resource_progress(stack_action: str, stack_status: str, started_at: str | None,

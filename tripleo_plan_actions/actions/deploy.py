@@ -318,23 +318,13 @@ class StackStatus(PlanAction):
         self.stack = stack
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
-        from heatclient import exc as heat_exc
-
-        heat = services.heat()
-        try:
-            stack = heat.stacks.get(self.stack, resolve_outputs=False)
-            listed = heat.resources.list(self.stack)
-        except heat_exc.HTTPNotFound:
+        found = heat_stacks.with_progress(services.heat(), self.stack)
+        if found is None:
             return {"status": "DELETE_COMPLETE", "done": True, "reason": "the stack is gone",
                     "resources": {"done": 0, "total": 0}}
-        action, _, state = stack.stack_status.partition("_")
-        started = stack.updated_time if action != "CREATE" and stack.updated_time else stack.creation_time
-        resources = [{"action": r.resource_status.partition("_")[0], "status": r.resource_status.partition("_")[2],
-                      "updated_time": getattr(r, "updated_time", None) or getattr(r, "creation_time", None)}
-                     for r in listed]
+        stack, progress = found
         return {"status": stack.stack_status, "done": not stack.stack_status.endswith("IN_PROGRESS"),
-                "reason": stack.stack_status_reason,
-                "resources": heat_stacks.resource_progress(action, state, started, resources)}
+                "reason": stack.stack_status_reason, "resources": progress}
 
 
 class FinishOperation(PlanAction):

@@ -84,7 +84,7 @@ class PlanStatus(PlanAction):
     no message queue.  (``mistral run-action`` would run it inside the engine's database
     transaction; calling back into Mistral's API from there hangs the local sqlite Mistral.)
     Requests: Swift 1 listing + 1 GET (2 when an operation runs); while one runs, Mistral 2 GETs
-    (the execution, its tasks) and, during the stack wait, Heat 1 resource listing.
+    (the execution, its tasks) and, during the stack wait, Heat 2 (the stack, its resources).
     """
 
     def __init__(self, plan: str) -> None:
@@ -110,6 +110,7 @@ class PlanStatus(PlanAction):
         if state is not None and state not in history.FINAL_STATES:
             step = history.current_step(mistral.tasks(newest["execution"]))
             if step == "wait":
-                progress = heat_stacks.progress(services.heat(), newest["stack"]["name"])
+                found = heat_stacks.with_progress(services.heat(), newest["stack"]["name"])
+                progress = found[1] if found else None
         return history.status(self.plan, newest, previous, execution_state=state, now=now(), step=step,
                               progress=progress)
