@@ -560,7 +560,8 @@ class PlanClient:
                          remove_environments: Sequence[str] = (), reset_environments: bool = False,
                          reset_parameters: bool = False, unset_parameters: Sequence[str] = (),
                          dry_run: bool = False, templates_dir: str | None = None,
-                         rollback_to: int | None = None, timeout_minutes: int | None = None) -> dict[str, Any]:
+                         rollback_to: int | None = None, timeout_minutes: int | None = None,
+                         force_unlock: bool = False, history_limit: int | None = None) -> dict[str, Any]:
         """The ``operate`` input for an operation, the ``-e`` files resolved and shipped (inline,
         or ONE archive upload when they are large or binary).  Raises MissingUserFile before
         anything is sent when an environment file or a file it references is missing."""
@@ -579,7 +580,7 @@ class PlanClient:
             "reset_environments": reset_environments, "reset_parameters": reset_parameters,
             "unset_parameters": list(unset_parameters), "dry_run": dry_run,
             "templates_dir": os.path.abspath(templates_dir) if templates_dir else None,
-            "rollback_to": rollback_to}
+            "rollback_to": rollback_to, "force_unlock": force_unlock, "history_limit": history_limit}
         if timeout_minutes is not None:
             inputs["timeout"] = timeout_minutes
         if templates and any(r.source == "plan" for r in closure):

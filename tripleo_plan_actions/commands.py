@@ -313,6 +313,11 @@ class Operation(Watching, ShowOne):
             parser.set_defaults(rollback_to=None)
         parser.add_argument("--dry-run", action="store_true", help="show what Heat would do; change nothing")
         parser.add_argument("--timeout", type=int, metavar="MINUTES", help="Heat's timeout (default 240)")
+        parser.add_argument("--force-unlock", action="store_true",
+                            help="remove the plan's lock and close a pending revision as interrupted first "
+                                 "(only when nothing acts on the stack any more)")
+        parser.add_argument("--history-limit", type=int, metavar="N",
+                            help="revisions to keep (default 50; 0 keeps all)")
         self.add_watch_arguments(parser)
         return parser
 
@@ -326,7 +331,8 @@ class Operation(Watching, ShowOne):
             parameters=_pairs(a.parameter, "--parameter"), role_counts=_pairs(a.role_count, "--role-count", int),
             remove_environments=a.remove_env, reset_environments=a.reset_env, reset_parameters=a.reset_parameters,
             unset_parameters=a.unset_parameter, dry_run=a.dry_run, templates_dir=a.templates_dir,
-            rollback_to=a.rollback_to, timeout_minutes=a.timeout)
+            rollback_to=a.rollback_to, timeout_minutes=a.timeout, force_unlock=a.force_unlock,
+            history_limit=a.history_limit)
         return one(result)
 
 
