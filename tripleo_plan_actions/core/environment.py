@@ -13,7 +13,8 @@ Names in ``files``:
 * a file the operator shipped from outside the plan: ``user-files/`` and its absolute path without
   the leading '/' (``/home/stack/my-env.yaml`` -> ``user-files/home/stack/my-env.yaml``), the
   layout the old tripleoclient used in the plan container;
-* the generated environments: ``tripleo-plan/passwords.yaml`` and ``tripleo-plan/parameters.yaml``.
+* the generated environments: ``tripleo-plan/passwords.yaml`` and ``tripleo-plan/parameters.yaml``
+  (and ``tripleo-plan/deployment-parameters.yaml``, see :mod:`.deployment_parameters`).
 
 Heat looks every reference up in ``files`` verbatim: a ``type:``, a ``get_file`` or a
 resource_registry entry is never resolved against the name of the file that holds it.  So, as
@@ -126,6 +127,11 @@ def _decode(content: bytes | str) -> str | None:
 def _dump_yaml(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, default_flow_style=False, sort_keys=False,
                      allow_unicode=True)
+
+
+def dump_environment(data: Mapping[str, Any]) -> str:
+    """An environment as the YAML text put in ``files`` (mapping keys sorted, list order kept)."""
+    return _dump_yaml(_canonical(data))
 
 
 def _canonical(value: Any) -> Any:
