@@ -17,6 +17,7 @@ from typing import Any
 from tripleo_plan_actions import connections, heat_stacks
 from tripleo_plan_actions.actions import recording
 from tripleo_plan_actions.actions.base import PlanAction, execution_id as _execution_id, now as _now, user as _user
+from tripleo_plan_actions.core import deployment_parameters
 from tripleo_plan_actions.core import environment as environments
 from tripleo_plan_actions.core import history
 from tripleo_plan_actions.core import passwords
@@ -172,6 +173,7 @@ class StartOperation(PlanAction):
             files, entries, user_files=user_files,
             parameters={**parameters, "DeployIdentifier": str(int(time.time()))},
             passwords=plan_environment.get("passwords") or {}, templates_dir=local_templates_dir)
+        arguments = deployment_parameters.with_deployment_parameters(arguments, files, self.plan)
 
         if self.dry_run:
             return {"plan": self.plan, "operation": self.operation, "revision": None, "dry_run": True,
