@@ -25,13 +25,17 @@ sqlite is not a database Heat supports under concurrency; two fixes make it hold
   deleted row and Heat keeps ids of deleted rows (e.g. "ResourcePropertiesData with id N not
   found" during updates).
 
-Three Heat 27 behaviours are changed in this process (patched at start, not configurable in Heat):
+Four Heat 27 behaviours are changed in this process (patched at start, not configurable in Heat):
 
 * the 1 s sleep after triggering each independent resource of a traversal (spreads load over
   several engines; with one engine it only makes creates slow) is removed;
 * the 1 s wait between two steps of a resource action, i.e. between two polls of a nested
   stack's status, is capped at ``[heat_server] task_poll_interval`` (0.2 s);
-* finished stack threads are released (Heat keeps them, with their stacks and contexts: a leak).
+* finished stack threads are released (Heat keeps them, with their stacks and contexts: a leak);
+* yaql expressions are parsed one at a time: Heat shares one yaql parser (a ply lexer and LR
+  parser, which keep their input in the objects) between all its threads, so two stacks parsing
+  at once corrupt each other's parse ("Parse error: unexpected ')'" on a valid expression; THT's
+  service chains hit it).  Evaluation stays concurrent.
 """
 from __future__ import annotations
 
@@ -87,6 +91,7 @@ def main(argv: list[str] | None = None) -> None:
         _remove_leaf_trigger_delay()
         _shorten_task_polls(conf.heat_server.task_poll_interval)
         _release_finished_threads()
+        _serialize_yaql_parsing()
         _sync_database(conf, log)
 
         started = time.monotonic()
@@ -254,6 +259,20 @@ def _release_finished_threads() -> None:
 
     service.ThreadWithCallback.run = run
     service.ThreadGroup.add_thread = add_thread
+
+
+def _serialize_yaql_parsing() -> None:
+    """One yaql parse at a time (Heat's single shared parser is not thread-safe)."""
+    from heat.engine.hot import functions
+
+    lock = threading.Lock()
+    original = functions.Yaql._parse
+
+    def _parse(self, expression):
+        with lock:
+            return original(self, expression)
+
+    functions.Yaql._parse = _parse
 
 
 def _sync_database(conf, log) -> None:
