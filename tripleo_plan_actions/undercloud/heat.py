@@ -123,6 +123,9 @@ def prepare(
                     "api_paste_config": str(_api_paste_config(state_dir, Path(python))),
                 },
                 "noauth": {"token_response": str(token_file)},
+                # As TripleO's own ephemeral Heat (python-tripleoclient 20.0.0 heat_launcher.py):
+                # THT's role_data outputs iterate over more than Heat's default 200 elements.
+                "yaql": {"memory_quota": 900000, "limit_iterators": 9000},
                 "oslo_policy": {"enforce_new_defaults": "false", "enforce_scope": "false"},
                 "oslo_messaging_notifications": {"driver": "noop"},
                 "database": {
