@@ -107,6 +107,11 @@ def prepare(
                     # After a resource fails, siblings still in progress are cancelled after 10 s
                     # (Heat: 240 s), so a failed stack can be deleted or updated sooner.
                     "error_wait_time": 10,
+                    # As TripleO's own ephemeral Heat (python-tripleoclient 20.0.0 heat_launcher.py).
+                    # With Heat's default (trusts) and the fake Keystone, every update regenerates
+                    # the root stack's trust and deletes its stored credentials while nested stacks
+                    # still load them: "'NoneType' object has no attribute 'obj_to_primitive'".
+                    "deferred_auth_method": "password",
                     **_LIMITS,
                     "log_file": str(log_file),
                     "use_stderr": "false",
