@@ -147,9 +147,9 @@ def test_scale_compute_to_two(story, heat):
 def test_history_shows_every_operation(story, client):
     revisions = client.run("tripleo_plan.history.list", {"plan": PLAN})["output"]["result"]["revisions"]
     assert [(r["number"], r["operation"], r["status"], r["stack_status"]) for r in revisions] == [
-        (3, "scale", "succeeded", "UPDATE_COMPLETE"), (2, "update", "succeeded", "UPDATE_COMPLETE"),
-        (1, "deploy", "succeeded", "CREATE_COMPLETE")]
-    shown = client.run("tripleo_plan.history.show", {"plan": PLAN, "revision": 3})["output"]["result"]
+        (4, "scale", "succeeded", "UPDATE_COMPLETE"), (3, "update", "succeeded", "UPDATE_COMPLETE"),
+        (2, "deploy", "succeeded", "CREATE_COMPLETE"), (1, "create", "succeeded", None)]
+    shown = client.run("tripleo_plan.history.show", {"plan": PLAN, "revision": 4})["output"]["result"]
     assert shown["parameters"] == {"ComputeCount": 2}
     assert [e["path"] for e in shown["environments"]] == story["scaled"]["environments"]
     assert shown["environments"][-1]["path"] == OPERATOR + "baremetal-deployed.yaml"  # the new content, last
