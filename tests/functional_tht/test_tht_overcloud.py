@@ -94,7 +94,7 @@ def story(undercloud, times):
 
 def test_plan_created_and_rendered_from_the_source_tree(story):
     created = story["created"]
-    assert created["rendered"] > 100 and created["passwords"] == 52
+    assert created["rendered"] >= 40 and created["passwords"] == 52  # 50 files without isolated networks
     assert created["files"] > 1500
 
 

@@ -169,7 +169,11 @@ PLAN = {
   ContainerKeystoneImage: {type: string, default: ''}
 """,
     "roles_data.yaml": yaml.safe_dump(ROLES).encode(),
-    "overcloud-resource-registry-puppet.yaml": b"resource_registry:\n  OS::TripleO::Services::NovaApi: OS::Heat::None\n",
+    "overcloud-resource-registry-puppet.yaml": b"""resource_registry:
+  OS::TripleO::Services::NovaApi: OS::Heat::None
+parameter_defaults:
+  CephStorageServices: [OS::TripleO::Services::CephOSD, OS::TripleO::Services::Sshd]
+""",
 }
 
 
@@ -184,8 +188,9 @@ def test_the_generated_environment_comes_first_and_the_operator_wins():
     before = copy.deepcopy(arguments)
     result = dp.with_deployment_parameters(arguments, PLAN, "overcloud")
     assert arguments == before  # not changed
-    assert result["environment_files"] == [env.PASSWORDS_ENVIRONMENT, dp.GENERATED_ENVIRONMENT,
-                                           *arguments["environment_files"][1:]]
+    # Right after the resource registry, whose parameter_defaults set every role's services.
+    assert result["environment_files"] == [env.PASSWORDS_ENVIRONMENT, "overcloud-resource-registry-puppet.yaml",
+                                           dp.GENERATED_ENVIRONMENT, "user-files/home/stack/images.yaml"]
     generated = yaml.safe_load(result["files"][dp.GENERATED_ENVIRONMENT])["parameter_defaults"]
     assert generated["ControllerServices"] == [S + "Keystone", S + "OVNDBs", S + "Sshd"]
     assert generated["ComputeServices"] == []  # the operator's count 0 was read
@@ -206,6 +211,9 @@ def test_recomputed_from_the_counts_of_each_operation():
 
 
 def test_a_plan_without_roles_gets_images_and_the_root_stack_name_only():
+    # Without the registry file: right after the passwords.
+    result = dp.with_deployment_parameters(arguments_for([]), PLAN, "overcloud")
+    assert result["environment_files"] == [env.PASSWORDS_ENVIRONMENT, dp.GENERATED_ENVIRONMENT]
     plan = {key: value for key, value in PLAN.items() if key != "roles_data.yaml"}
     result = dp.with_deployment_parameters(arguments_for([], plan=plan), plan, "small")
     generated = yaml.safe_load(result["files"][dp.GENERATED_ENVIRONMENT])["parameter_defaults"]

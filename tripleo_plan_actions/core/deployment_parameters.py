@@ -2,9 +2,11 @@
 
 Functional core: plain data in, plain data out, no I/O.  For every deploy, update, upgrade or
 scale (recomputed each time: a scale changes counts, and so the services of a role), the pack adds
-one generated environment, ``tripleo-plan/deployment-parameters.yaml``, among the LOWEST-priority
-environment files (right after the generated passwords, before every operator file), so anything
-an operator sets in an environment file or as a parameter wins.  It holds:
+one generated environment, ``tripleo-plan/deployment-parameters.yaml``, where python-tripleoclient
+put its own: right after ``overcloud-resource-registry-puppet.yaml`` (whose parameter_defaults give
+every ``<Role>Services`` its defaults), before every other environment file (without the registry
+file: right after the generated passwords), so anything an operator sets in an environment file or
+as a parameter wins.  It holds:
 
 ``<Role>Services`` for every role of ``roles_data.yaml``
     tripleo-common 18.0.0's ``get_enabled_services``: a role whose count is 0 gets ``[]`` (THT then
@@ -38,7 +40,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from tripleo_plan_actions.core import environment as environments
-from tripleo_plan_actions.core.plan import ROLES_DATA, load_yaml
+from tripleo_plan_actions.core.plan import RESOURCE_REGISTRY, ROLES_DATA, load_yaml
 from tripleo_plan_actions.errors import PlanInputError
 
 __all__ = [
@@ -52,7 +54,7 @@ __all__ = [
     "with_deployment_parameters",
 ]
 
-#: The name of the generated environment in the stack's files (after the passwords' environment).
+#: The name of the generated environment in the stack's files.
 GENERATED_ENVIRONMENT = "tripleo-plan/deployment-parameters.yaml"
 
 SERVICE_PREFIX = "OS::TripleO::Services::"
@@ -414,7 +416,10 @@ def with_deployment_parameters(arguments: Mapping[str, Any], plan: Mapping[str, 
                                stack_name: str) -> dict[str, Any]:
     """``arguments`` (from :func:`~tripleo_plan_actions.core.environment.heat_arguments`) with the
     generated environment :data:`GENERATED_ENVIRONMENT` added to ``environment_files`` right after
-    the generated passwords (first when there are none): before every operator file.
+    the plan's ``overcloud-resource-registry-puppet.yaml`` when it is deployed (as tripleoclient
+    did: that file's parameter_defaults set every ``<Role>Services`` to the role's defaults, which
+    would otherwise undo the ``[]`` of roles of count 0), else right after the generated
+    passwords (first when there are none).
 
     The parameters are computed from the environment Heat would merge from ``arguments`` alone
     (Heat's own rules, :func:`~tripleo_plan_actions.core.environment.effective_environment`)
@@ -430,6 +435,9 @@ def with_deployment_parameters(arguments: Mapping[str, Any], plan: Mapping[str, 
         raise PlanInputError(f"{GENERATED_ENVIRONMENT} is the name of the pack's own generated file")
     files[GENERATED_ENVIRONMENT] = text
     names = list(arguments["environment_files"])
-    position = 1 if names[:1] == [environments.PASSWORDS_ENVIRONMENT] else 0
+    if RESOURCE_REGISTRY in names:  # its parameter_defaults set every <Role>Services to the defaults
+        position = names.index(RESOURCE_REGISTRY) + 1
+    else:
+        position = 1 if names[:1] == [environments.PASSWORDS_ENVIRONMENT] else 0
     names.insert(position, GENERATED_ENVIRONMENT)
     return {**arguments, "files": dict(sorted(files.items())), "environment_files": names}
