@@ -23,7 +23,7 @@ from tripleo_plan_actions.core import history
 from tripleo_plan_actions.core import passwords
 from tripleo_plan_actions.core import plan as plans
 from tripleo_plan_actions.core import revisions
-from tripleo_plan_actions.errors import PlanBusy, PlanError, PlanInputError, ServiceError, StackFailed
+from tripleo_plan_actions.errors import PlanError, PlanInputError, ServiceError, StackFailed
 from tripleo_plan_actions.storage.lock import PlanLock
 from tripleo_plan_actions.storage.plans import PlanStore
 
@@ -137,40 +137,12 @@ class StartOperation(PlanAction):
         if self.operation == "rollback":
             base = self._rollback_target(store, numbers)
         plan_environment = plans.load_yaml(plans.PLAN_ENVIRONMENT, files[plans.PLAN_ENVIRONMENT]) or {}
-        defaults = [self._plan_entry(files, e["path"]) for e in plan_environment.get("environments", [])
-                    if isinstance(e, dict) and "path" in e and "user_input" not in e]
-        added, given_user = self._added(store, files)
-        if base is None or self.reset_environments:
-            tracked = revisions.tracked_environments(defaults, add=added, remove=self.remove_environments)
-        else:
-            tracked = revisions.tracked_environments(base["environments"], add=added,
-                                                     remove=self.remove_environments)
-        previous_parameters = {}
-        if base is not None and base["parameters"]["sha256"]:
-            previous_parameters = json.loads(store.input(self.plan, base["parameters"]["sha256"]))
-        overrides = {**self.parameters, **{f"{role}Count": count for role, count in self.role_counts.items()}}
-        parameters = revisions.tracked_parameters(previous_parameters, overrides, reset=self.reset_parameters,
-                                                  unset=self.unset_parameters)
-
-        user_files = {p: t.encode() if isinstance(t, str) else t for p, t in self.user_files.items()}
-        stored_user_files = store.store_inputs(self.plan, user_files) if user_files else []
-        kept_user_files = [] if base is None else [f for f in base["user_files"] if f["path"] not in user_files]
-        for record in kept_user_files:
-            user_files[record["path"]] = store.input(self.plan, record["sha256"])
-        user_file_records = kept_user_files + [{"path": r["path"], "sha256": r["sha256"]} for r in stored_user_files]
-
+        tracked, given_user = self._tracked_environments(store, files, plan_environment, base)
+        parameters = self._tracked_parameters(store, base)
+        user_files, user_file_records = self._user_files(store, base)
         local_templates_dir = self.local_templates_dir or (base or {}).get("local_templates_dir")
-        entries = []
-        for entry in tracked:
-            if entry["source"] == "plan":
-                if entry["path"] not in files:
-                    raise PlanInputError(f"environment file {entry['path']} is not in plan {self.plan}")
-                entries.append({"plan_path": entry["path"]})
-            else:
-                content = given_user.get(entry["sha256"]) or store.input(self.plan, entry["sha256"])
-                entries.append({"user_path": entry["path"], "content": content})
         arguments = environments.heat_arguments(
-            files, entries, user_files=user_files,
+            files, self._entries(store, files, tracked, given_user), user_files=user_files,
             parameters={**parameters, "DeployIdentifier": str(int(time.time()))},
             passwords=plan_environment.get("passwords") or {}, templates_dir=local_templates_dir)
         arguments = deployment_parameters.with_deployment_parameters(arguments, files, self.plan)
@@ -205,6 +177,50 @@ class StartOperation(PlanAction):
             raise
         return {"plan": self.plan, "operation": self.operation, "revision": number, "dry_run": False,
                 "stack": stack_id, "environments": [e["path"] for e in tracked], "preview": None}
+
+    def _tracked_environments(self, store: PlanStore, files: dict, plan_environment: dict,
+                              base: dict | None) -> tuple[list[dict], dict[str, bytes]]:
+        """The environment list to deploy (``base``'s, or the plan's defaults on a first deploy or a
+        reset, with the inputs' additions and removals), and the added user contents by sha256."""
+        added, given_user = self._added(store, files)
+        if base is None or self.reset_environments:
+            previous = [self._plan_entry(files, e["path"]) for e in plan_environment.get("environments", [])
+                        if isinstance(e, dict) and "path" in e and "user_input" not in e]
+        else:
+            previous = base["environments"]
+        return revisions.tracked_environments(previous, add=added, remove=self.remove_environments), given_user
+
+    def _tracked_parameters(self, store: PlanStore, base: dict | None) -> dict[str, Any]:
+        """``base``'s parameters (their stored real values) changed as the inputs say."""
+        previous = {}
+        if base is not None and base["parameters"]["sha256"]:
+            previous = json.loads(store.input(self.plan, base["parameters"]["sha256"]))
+        overrides = {**self.parameters, **{f"{role}Count": count for role, count in self.role_counts.items()}}
+        return revisions.tracked_parameters(previous, overrides, reset=self.reset_parameters,
+                                            unset=self.unset_parameters)
+
+    def _user_files(self, store: PlanStore, base: dict | None) -> tuple[dict[str, bytes], list[dict[str, str]]]:
+        """The user files (given now, stored as inputs; else ``base``'s, read back) and their records."""
+        user_files = {p: t.encode() if isinstance(t, str) else t for p, t in self.user_files.items()}
+        stored = store.store_inputs(self.plan, user_files) if user_files else []
+        kept = [] if base is None else [f for f in base["user_files"] if f["path"] not in user_files]
+        for record in kept:
+            user_files[record["path"]] = store.input(self.plan, record["sha256"])
+        return user_files, kept + [{"path": r["path"], "sha256": r["sha256"]} for r in stored]
+
+    def _entries(self, store: PlanStore, files: dict, tracked: list[dict],
+                 given_user: dict[str, bytes]) -> list[dict[str, Any]]:
+        """The tracked list as :func:`environments.heat_arguments` takes it (user contents read back)."""
+        entries = []
+        for entry in tracked:
+            if entry["source"] == "plan":
+                if entry["path"] not in files:
+                    raise PlanInputError(f"environment file {entry['path']} is not in plan {self.plan}")
+                entries.append({"plan_path": entry["path"]})
+            else:
+                content = given_user.get(entry["sha256"]) or store.input(self.plan, entry["sha256"])
+                entries.append({"user_path": entry["path"], "content": content})
+        return entries
 
     def _rollback_target(self, store: PlanStore, numbers: list[int]) -> dict:
         """Revision ``rollback_to`` (a successful deploying one): its inputs are deployed again."""

@@ -39,18 +39,11 @@ def _encode(files: Mapping[str, Any] | None, what: str) -> dict[str, bytes]:
 
 def _read_directory(directory: str) -> dict[str, bytes]:
     """A templates tree on the undercloud, hidden files left out (as THT's tools do)."""
+    from tripleo_plan_actions.client import read_tree
+
     if not os.path.isdir(directory):
         raise plans.PlanInputError(f"templates directory {directory} does not exist on the undercloud")
-    files = {}
-    for root, dirs, names in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for file_name in names:
-            full = os.path.join(root, file_name)
-            if file_name.startswith(".") or os.path.islink(full) or not os.path.isfile(full):
-                continue
-            with open(full, "rb") as stream:
-                files[os.path.relpath(full, directory).replace(os.sep, "/")] = stream.read()
-    return files
+    return read_tree(directory)
 
 
 def read_templates(store: PlanStore, upload: str | None, templates_dir: str | None) -> dict[str, bytes]:

@@ -82,7 +82,7 @@ class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
         return True
 
 
-def _parse(display: str, text: str) -> Any:
+def parse_document(display: str, text: str) -> Any:
     """Parse JSON or YAML as Heat does; a syntax error names the file, line and column."""
     if text.lstrip().startswith("{"):
         try:
@@ -105,7 +105,7 @@ def _template_data(display: str, text: str, strict: bool) -> dict | None:
     try:
         stripped = text.lstrip()
         # Leading line breaks are kept so that errors give the file's own line numbers.
-        data = _parse(display, "\n" * text[:len(text) - len(stripped)].count("\n") + stripped.rstrip())
+        data = parse_document(display, "\n" * text[:len(text) - len(stripped)].count("\n") + stripped.rstrip())
     except (PlanInputError, yaml.YAMLError):
         if strict:
             raise
@@ -287,7 +287,7 @@ def _environment_data(display: str, content: bytes | str) -> dict:
     text = _decode(content)
     if text is None:
         raise EnvironmentInputError(f"{display}: an environment file must be UTF-8 text")
-    data = _parse(display, text)
+    data = parse_document(display, text)
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -16,14 +16,11 @@ backs with a lazy reader of the local disk (a missing file is a missing key).
 """
 from __future__ import annotations
 
-import json
 import posixpath
 from typing import Any, Iterator, Mapping, NamedTuple, Sequence
 from urllib.parse import unquote, urlparse
 
-import yaml
-
-from tripleo_plan_actions.core.environment import _HeatLoader
+from tripleo_plan_actions.core.environment import parse_document
 from tripleo_plan_actions.errors import PlanInputError
 
 _TEMPLATE_SUFFIXES = (".yaml", ".template")
@@ -102,18 +99,7 @@ def _parse(path: str, content: bytes) -> Any:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
         raise PlanInputError(f"{path}: an environment file or template must be UTF-8 text") from None
-    if text.lstrip().startswith("{"):
-        try:
-            return json.loads(text)
-        except ValueError:
-            pass
-    try:
-        return yaml.load(text, Loader=_HeatLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise PlanInputError(f"{path}{where}: YAML does not parse: "
-                             f"{getattr(error, 'problem', None) or error}") from None
+    return parse_document(path, text)
 
 
 def _registry_references(registry: Any) -> Iterator[tuple[str, str]]:
