@@ -66,7 +66,10 @@ def _created(store: PlanStore, plan: str, context: Any, started_at: str, files: 
         store.put_revision(plan, revisions.finish(record, revisions.SUCCEEDED, finished_at=now()), new=True)
         return kept
     except BaseException:
-        store.delete(plan)  # nothing half-made: no plan without its first revision
+        try:
+            store.delete(plan)  # nothing half-made: no plan without its first revision
+        except PlanError:
+            pass  # the original failure says more (the same service is likely down)
         raise
 
 
