@@ -184,3 +184,9 @@ def test_history_limit_prunes_revisions_but_keeps_inputs_still_referenced(client
     assert y not in store.inputs(plan) and x in store.inputs(plan)
     listed = run(client, "tripleo_plan.history.list", plan)["revisions"]
     assert [(r["number"], r["operation"]) for r in listed] == [(5, "amend"), (4, "amend")]
+
+
+@pytest.mark.parametrize("workflow", ["tripleo_plan.history.list", "tripleo_plan.history.status"])
+def test_reading_the_story_of_a_plan_that_does_not_exist(client, workflow):
+    with pytest.raises(OperationFailed, match="plan nowhere does not exist$"):
+        run(client, workflow, "nowhere")

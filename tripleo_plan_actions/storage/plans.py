@@ -272,9 +272,20 @@ class PlanStore:
 
     # -- revision records -----------------------------------------------------------------------
     def revision_numbers(self, name: str) -> list[int]:
-        """The numbers of the plan's revision records, oldest first (1 request)."""
+        """The numbers of the plan's revision records, oldest first (1 request).
+
+        Raises PlanNotFound when the plan does not exist."""
+        from swiftclient.exceptions import ClientException
+
+        try:
+            names = self._names(side(name), prefix=REVISIONS)
+        except ServiceError as error:
+            cause = error.__cause__
+            if isinstance(cause, ClientException) and cause.http_status == 404:
+                raise PlanNotFound(f"plan {name} does not exist") from None
+            raise
         numbers = []
-        for obj in self._names(side(name), prefix=REVISIONS):
+        for obj in names:
             stem = obj[len(REVISIONS):].removesuffix(".json")
             if stem.isdigit():
                 numbers.append(int(stem))
