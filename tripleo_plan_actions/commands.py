@@ -76,6 +76,7 @@ class ProgressReporter:
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty() if tty is None else tty
         self.last: str | None = None
+        self.last_step: str | None = None
         self.execution_id: str | None = None
 
     def started(self, execution_id: str, verb: str = "started") -> None:
@@ -101,11 +102,15 @@ class ProgressReporter:
         return text
 
     def __call__(self, progress: Any) -> None:
+        final = progress.state in ("SUCCESS", "ERROR", "CANCELLED")
+        if not final and not progress.resources and progress.step == self.last_step and self.last \
+                and " resources" in self.last:
+            return  # a poll whose result is not in yet: the last count still holds
+        self.last_step = progress.step
         line = self.describe(progress, bar=self.tty)
         if line == self.last:
             return
         if self.tty:
-            final = progress.state in ("SUCCESS", "ERROR", "CANCELLED")
             self.stream.write("\r\033[K" + line + ("\n" if final else ""))
         else:
             self.stream.write(line + "\n")

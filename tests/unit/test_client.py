@@ -41,6 +41,7 @@ def test_plain_progress_writes_one_line_per_change_and_says_how_to_resume():
     reporter = commands.ProgressReporter(stream, tty=False)
     reporter.started("e-1")
     for look in (progress(step="start"), progress(step="start"), progress(resources={"done": 1, "total": 2}),
+                 progress(), progress(resources={"done": 1, "total": 2}),  # a poll whose result is not in
                  progress(state="SUCCESS")):
         reporter(look)
     reporter.interrupted()
