@@ -15,13 +15,13 @@ import urllib.request
 import uuid
 from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
+from tripleo_plan_actions.core.history import FINAL_STATES, current_task
 from tripleo_plan_actions.core.references import MissingUserFile
 from tripleo_plan_actions.errors import ConfigurationError, PlanError, PlanInputError, ServiceError
 
 DEFAULT_MISTRAL_URL = "http://127.0.0.1:8989/v2"
 #: The user agent of the client's requests (the servers' request logs tell callers apart by it).
 CLIENT_AGENT = "tripleo-plan-client"
-FINAL_STATES = ("SUCCESS", "ERROR", "CANCELLED")
 
 
 class OperationFailed(PlanError):
@@ -171,12 +171,11 @@ class MistralClient:
         execution = self.execution(execution_id)
         if execution["state"] in FINAL_STATES:
             return Progress(execution, None, None, None)
-        tasks = self.tasks(execution_id)
-        running = [t for t in tasks if t.get("state") not in FINAL_STATES]
-        step = running[-1]["name"] if running else (tasks[-1]["name"] if tasks else None)
+        task = current_task(self.tasks(execution_id))
+        step = task["name"] if task else None
         resources = stack_status = None
-        if running and running[-1]["name"] == WAIT_STEP:
-            result = self.latest_action_result(running[-1]["id"])
+        if task is not None and task["name"] == WAIT_STEP and task.get("state") not in FINAL_STATES:
+            result = self.latest_action_result(task["id"])
             if isinstance(result, dict):
                 resources = result.get("resources")
                 stack_status = result.get("status")

@@ -301,7 +301,15 @@ def test_current_step_is_the_newest_unfinished_task_else_the_newest():
     tasks[1]["state"] = "SUCCESS"
     tasks.append({"name": "finish", "state": "SUCCESS", "created_at": "2026-01-01 00:00:09"})
     assert history.current_step(reversed(tasks)) == "finish"
-    assert history.current_step([]) is None
+    assert history.current_task(tasks) == tasks[-1] and history.current_task(tasks) is not tasks[-1]
+    assert history.current_step([]) is None and history.current_task([]) is None
+
+
+def test_alive_is_running_for_one_pending_record():
+    pending = record(3, status=rev.PENDING, execution="ex-3")
+    assert history.alive(pending, "RUNNING") and not history.alive(pending, "ERROR")
+    assert not history.alive(pending, None)  # the execution no longer exists
+    assert history.alive(record(4, status=rev.PENDING, execution=None), None)  # cannot be checked: holds
 
 
 def test_status_of_a_running_operation_names_it_with_step_and_progress():

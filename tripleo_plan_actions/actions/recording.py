@@ -45,8 +45,7 @@ def close_pending(store: PlanStore, services: connections.Connections, plan: str
     Raises PlanBusy naming the running execution.  Returns the closed record (stored).
     """
     state = services.mistral().execution_state(pending.get("execution")) if pending.get("execution") else None
-    states = {pending["execution"]: state} if state else {}
-    if not forced and history.running([pending], states):
+    if not forced and history.alive(pending, state):
         raise PlanBusy(history.refuse_message(pending))
     closed = history.interrupt(pending, state, now(), forced=forced)
     store.put_revision(plan, closed)
@@ -63,8 +62,7 @@ def as_read(services: connections.Connections, records: list[dict]) -> list[dict
     for record in records:
         if record["status"] == revisions.PENDING and record.get("execution"):
             state = services.mistral().execution_state(record["execution"])
-            states = {record["execution"]: state} if state else {}
-            if not history.running([record], states):
+            if not history.alive(record, state):
                 record = history.interrupt(record, state, now())
         shown.append(record)
     return shown

@@ -44,7 +44,9 @@ from tripleo_plan_actions.errors import PlanInputError
 __all__ = [
     "FINAL_STATES",
     "FORCE_UNLOCK",
+    "alive",
     "current_step",
+    "current_task",
     "diff",
     "interrupt",
     "listing",
@@ -262,6 +264,14 @@ def _is_stale(record: Record, execution_states: Mapping[str, str]) -> bool:
     return execution not in execution_states or _final(execution_states[execution])
 
 
+def alive(record: Record, execution_state: str | None) -> bool:
+    """Whether pending ``record`` still holds: :func:`running` for one record whose execution is in
+    ``execution_state`` (None: it no longer exists)."""
+    execution = record.get("execution")
+    states = {execution: execution_state} if execution and execution_state else {}
+    return running([record], states) is not None
+
+
 def running(records: Iterable[Record], execution_states: Mapping[str, str]) -> dict[str, Any] | None:
     """The lock holder: the newest pending record whose execution is alive, or None.
 
@@ -330,15 +340,21 @@ def refuse_message(holder: Record) -> str:
 
 # The status object -------------------------------------------------------------------------------
 
-def current_step(tasks: Iterable[Mapping[str, Any]]) -> str | None:
-    """The workflow step an execution is in: the newest task that is not finished, else the newest task.
+def current_task(tasks: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The task an execution is at: the newest that is not finished, else the newest (a copy), or None.
 
-    ``tasks``: Mistral task executions (``name``, ``state``, ``created_at``).
+    ``tasks``: Mistral task executions (``name``, ``state``, ``created_at``, ...).
     """
     ordered = sorted(tasks, key=lambda t: (t.get("created_at") or "", t.get("name") or ""))
-    active = [t for t in ordered if (t.get("state") or "").upper() not in ("SUCCESS", "ERROR", "CANCELLED")]
-    chosen = (active or ordered)[-1:] if ordered else []
-    return chosen[0].get("name") if chosen else None
+    active = [t for t in ordered if (t.get("state") or "").upper() not in FINAL_STATES]
+    chosen = (active or ordered)[-1:]
+    return dict(chosen[0]) if chosen else None
+
+
+def current_step(tasks: Iterable[Mapping[str, Any]]) -> str | None:
+    """The name of :func:`current_task` (the workflow step an execution is in), or None."""
+    task = current_task(tasks)
+    return task.get("name") if task else None
 
 
 def _outcome(record: Record) -> dict[str, Any]:
@@ -369,8 +385,7 @@ def status(plan: str, newest: Record | None, last_final: Record | None, *, execu
     running_record = None
     last = last_final
     if newest is not None and newest["status"] == revisions.PENDING:
-        states = {newest["execution"]: execution_state} if newest.get("execution") and execution_state else {}
-        if running([newest], states) is not None:
+        if alive(newest, execution_state):
             running_record = newest
         else:
             last = interrupt(newest, execution_state, now)
