@@ -8,7 +8,7 @@ venv): ``python benchmarks/render.py [--repeat N]``.  Prints, in one run:
   the same Renderer (warm: what a long-lived server does for a changed plan), against THT's
   ``process-templates.py --dry-run`` run in this process (its whole run, and the part of it spent in
   Jinja's ``from_string`` and ``render``: the render itself);
-* whole processes: ``python -m tripleo_plan_actions.local_render ... --only-rendered`` (with an empty
+* whole processes: ``python -m tripleo_plan_actions.client.local_render ... --only-rendered`` (with an empty
   compiled-template cache, and with the cache it left) against ``process-templates.py --dry-run``;
 * one JSON line with every figure (seconds; medians of ``--repeat`` runs).
 """
@@ -117,7 +117,7 @@ def processes(tree: Path, repeat: int) -> dict[str, float]:
     ref, cold, warm = [], [], []
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as work:
-            ours = [sys.executable, "-m", "tripleo_plan_actions.local_render", "--templates", str(tree),
+            ours = [sys.executable, "-m", "tripleo_plan_actions.client.local_render", "--templates", str(tree),
                     "--roles-file", ROLES, "--networks-file", NETWORKS, "--output-dir", f"{work}/out",
                     "--only-rendered", "--cache-dir", f"{work}/cache"]
             ref.append(_timed(reference))

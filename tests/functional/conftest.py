@@ -32,7 +32,7 @@ def heat(undercloud):
 
 @pytest.fixture
 def swift(undercloud):
-    from tripleo_plan_actions import connections
+    from tripleo_plan_actions.services import connections
 
     return connections.Connections(connections.load_settings(str(undercloud.settings_file))).swift()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tripleo_plan_actions.client import OperationFailed
-from tripleo_plan_actions.storage.plans import PlanStore
+from tripleo_plan_actions.storage.swift import SwiftPlanStore
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "small-overcloud"
 PLAN = "small"
@@ -78,7 +78,7 @@ def test_deploy_with_two_environment_files(deployed, heat, swift):
     # The user's nested template replaced the plan's, as its environment said.
     files = heat.stacks.files(f"{PLAN}/{heat.stacks.get(PLAN).id}")
     assert any("Marker" in content for content in files.values())
-    created, record = (PlanStore(swift).revision(PLAN, n) for n in (1, 2))
+    created, record = (SwiftPlanStore(swift).revision(PLAN, n) for n in (1, 2))
     assert (created["status"], created["operation"], created["environments"]) == ("succeeded", "create", [])
     assert record["status"] == "succeeded" and record["operation"] == "deploy"
     assert [e["source"] for e in record["environments"]] == ["plan", "plan", "user"]
@@ -137,7 +137,7 @@ def test_failing_environment_ends_in_error_naming_the_resource(deployed, client,
     assert state_info.startswith(f"stack {PLAN} ended UPDATE_FAILED")
     assert "Boot (OS::Heat::TestResource): ValueError: resources.Boot: Test Resource failed Boot" in state_info \
         or "Test Resource failed Boot" in state_info
-    store = PlanStore(swift)
+    store = SwiftPlanStore(swift)
     last = store.revision(PLAN, store.revision_numbers(PLAN)[-1])
     assert last["status"] == "failed" and last["stack"]["failures"]
     # The next update replays the last SUCCESSFUL list, not the failed one.
@@ -147,7 +147,7 @@ def test_failing_environment_ends_in_error_naming_the_resource(deployed, client,
 
 
 def test_dry_run_changes_nothing(deployed, client, heat, swift):
-    store = PlanStore(swift)
+    store = SwiftPlanStore(swift)
     numbers = store.revision_numbers(PLAN)
     stack = heat.stacks.get(PLAN)
     result = operate(client, "scale", role_counts={"Compute": 4}, dry_run=True)
@@ -160,7 +160,7 @@ def test_dry_run_changes_nothing(deployed, client, heat, swift):
 def test_a_lock_left_by_a_dead_execution_is_released(deployed, client, swift):
     from tripleo_plan_actions.core import revisions
 
-    store = PlanStore(swift)
+    store = SwiftPlanStore(swift)
     number = store.revision_numbers(PLAN)[-1] + 1
     store.put_revision(PLAN, revisions.new_record(
         PLAN, number, "update", started_at="2026-01-01T00:00:00Z", user=None, environments=[],
@@ -245,7 +245,7 @@ def test_undeploy_deletes_the_stack_and_is_recorded(deployed, client, heat, swif
     result = operate(client, "undeploy")
     assert result["operation"] == "undeploy" and result["stack_status"] == "DELETE_COMPLETE"
     assert not [s for s in heat.stacks.list() if s.stack_name == PLAN]
-    store = PlanStore(swift)
+    store = SwiftPlanStore(swift)
     assert store.revision(PLAN, store.revision_numbers(PLAN)[-1])["status"] == "succeeded"
 
 
@@ -255,4 +255,4 @@ def test_dry_run_of_a_first_deploy_creates_nothing(undercloud, client, heat, swi
                                                         "dry_run": True})["output"]["result"]
     assert result["dry_run"] and result["preview"]["create"] > 0
     assert not [s for s in heat.stacks.list() if s.stack_name == "small-preview"]
-    assert PlanStore(swift).revision_numbers("small-preview") == [1]  # the plan's create only
+    assert SwiftPlanStore(swift).revision_numbers("small-preview") == [1]  # the plan's create only

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tripleo_plan_actions.client import OperationFailed
-from tripleo_plan_actions.storage.plans import PlanStore
+from tripleo_plan_actions.storage.swift import SwiftPlanStore
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "small-overcloud"
 OPERATE = "tripleo_plan.deploy.operate"
@@ -99,7 +99,7 @@ def test_the_story_create_deploy_update_update_fail_rollback(client, heat, swift
     generated = yaml.safe_load(swift.get_object(plan, "plan-environment.yaml")[1])["passwords"]
     secrets = [ADMIN_PASSWORD] + [v for v in generated.values() if isinstance(v, str) and len(v) >= 8]
     assert len(secrets) > 40
-    records = [PlanStore(swift).revision(plan, n) for n in range(1, 7)]
+    records = [SwiftPlanStore(swift).revision(plan, n) for n in range(1, 7)]
     text = json.dumps([outputs, listed, shown, list(diffs.values()), status, records])
     assert [s for s in secrets if s in text] == []
 
@@ -166,7 +166,7 @@ def test_status_while_an_operation_runs(client, heat):
 def test_history_limit_prunes_revisions_but_keeps_inputs_still_referenced(client, swift):
     plan = "pruned"
     client.run("tripleo_plan.plan.create", {"plan": plan, "templates_dir": str(EXAMPLE)})
-    store = PlanStore(swift)
+    store = SwiftPlanStore(swift)
 
     def amend(path, content, limit=2):
         return run(client, "tripleo_plan.plan.amend", plan, files={path: content}, history_limit=limit)

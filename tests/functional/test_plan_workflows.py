@@ -11,7 +11,7 @@ import yaml
 from tests.plan_fixtures import tarball, templates
 from tripleo_plan_actions.client import OperationFailed
 from tripleo_plan_actions.core import passwords
-from tripleo_plan_actions.storage.plans import SIDE_SUFFIX, UPLOADS
+from tripleo_plan_actions.storage.swift import SIDE_SUFFIX, UPLOADS
 
 
 def upload(swift, data: bytes) -> str:

@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from benchmarks.tht import tht_tree
-from tripleo_plan_actions import local_render
+from tripleo_plan_actions.client import local_render
 from tripleo_plan_actions.core import render as rendering
 
 REFERENCE = "tools/process-templates.py"

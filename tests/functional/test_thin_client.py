@@ -138,8 +138,8 @@ def test_each_operation_is_one_execution_and_at_most_one_swift_request(underclou
 
 
 def undercloud_uploads(undercloud):
-    from tripleo_plan_actions import connections
-    from tripleo_plan_actions.storage.plans import UPLOADS
+    from tripleo_plan_actions.services import connections
+    from tripleo_plan_actions.storage.swift import UPLOADS
 
     swift = connections.Connections(connections.load_settings(str(undercloud.settings_file))).swift()
     return [o["name"] for o in swift.get_container(UPLOADS, full_listing=True)[1]]

@@ -1,6 +1,6 @@
 import pytest
 
-from tripleo_plan_actions import connections
+from tripleo_plan_actions.services import connections
 from tripleo_plan_actions.errors import ConfigurationError
 
 CATALOG = [

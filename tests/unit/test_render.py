@@ -12,7 +12,7 @@ from contextlib import redirect_stdout
 
 import pytest
 
-from tripleo_plan_actions import local_render
+from tripleo_plan_actions.client import local_render
 from tripleo_plan_actions.core import render as rendering
 from tripleo_plan_actions.core.plan import PlanInputError
 from tripleo_plan_actions.core.render import RenderError, Renderer, render

@@ -2,7 +2,7 @@
 
 A pack action subclasses :class:`PlanAction`, takes its inputs in ``__init__`` (Mistral passes the
 task's input as keyword arguments) and implements :meth:`PlanAction.perform`, which receives the
-:class:`~tripleo_plan_actions.connections.Connections` for this run and returns plain data.  A
+:class:`~tripleo_plan_actions.services.connections.Connections` for this run and returns plain data.  A
 :class:`~tripleo_plan_actions.errors.PlanError` raised by ``perform`` becomes an error ``Result``
 whose value is the operator-facing message, so the execution ends in ERROR with that message in its
 ``state_info``.  A service that cannot be reached at all (connection refused or reset, a
@@ -18,7 +18,7 @@ from typing import Any
 
 from mistral_lib import actions
 
-from tripleo_plan_actions import connections
+from tripleo_plan_actions.services import connections
 from tripleo_plan_actions.errors import PlanError
 
 LOG = logging.getLogger(__name__)

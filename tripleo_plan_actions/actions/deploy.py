@@ -14,7 +14,7 @@ import json
 import time
 from typing import Any
 
-from tripleo_plan_actions import connections, heat_stacks
+from tripleo_plan_actions.services import connections, heat_stacks
 from tripleo_plan_actions.actions import recording
 from tripleo_plan_actions.actions.base import PlanAction, execution_id as _execution_id, now as _now, user as _user
 from tripleo_plan_actions.core import deployment_parameters
@@ -25,7 +25,7 @@ from tripleo_plan_actions.core import plan as plans
 from tripleo_plan_actions.core import revisions
 from tripleo_plan_actions.errors import PlanError, PlanInputError, ServiceError, StackFailed
 from tripleo_plan_actions.storage.lock import PlanLock
-from tripleo_plan_actions.storage.plans import PlanStore
+from tripleo_plan_actions.storage.swift import SwiftPlanStore
 
 OPERATIONS = ("deploy", "update", "upgrade", "scale", "rollback", "undeploy")
 PARAMETERS_INPUT = "parameters.json"
@@ -87,7 +87,7 @@ class StartOperation(PlanAction):
         from tripleo_plan_actions.actions.plan import consuming
         from tripleo_plan_actions.core import archive, references
 
-        store = PlanStore(services.swift())
+        store = SwiftPlanStore(services.swift())
         with consuming(store, self.user_upload):  # 2 requests: read it, then remove it
             self.uploaded = references.unpack(archive.read_archive(store.take_upload(self.user_upload)))
             environment_paths = {e.get("path") for e in self.environments if isinstance(e, dict)}
@@ -112,7 +112,7 @@ class StartOperation(PlanAction):
             raise
 
     def _start(self, services: connections.Connections, context: Any) -> dict[str, Any]:
-        store = PlanStore(services.swift())
+        store = SwiftPlanStore(services.swift())
         heat = services.heat()
         files = store.load(self.plan)
         numbers, newest, last = recording.recent(store, self.plan)
@@ -329,7 +329,7 @@ class StackStatus(PlanAction):
 
     ``resources`` counts the stack's TOP-LEVEL resources (one ``resources.list``, no nesting):
     those COMPLETE for the stack's current action out of all (see
-    :func:`tripleo_plan_actions.heat_stacks.resource_progress`).  2 Heat requests per poll.
+    :func:`tripleo_plan_actions.services.heat_stacks.resource_progress`).  2 Heat requests per poll.
     """
 
     def __init__(self, stack: str) -> None:
@@ -362,13 +362,13 @@ class FinishOperation(PlanAction):
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
         try:
             result = self._finish(services)
-            result["pruned"] = recording.prune(PlanStore(services.swift()), self.plan, self.history_limit)
+            result["pruned"] = recording.prune(SwiftPlanStore(services.swift()), self.plan, self.history_limit)
             return result
         finally:
             _lock(services, self.plan).release(_execution_id(context))
 
     def _finish(self, services: connections.Connections) -> dict[str, Any]:
-        store = PlanStore(services.swift())
+        store = SwiftPlanStore(services.swift())
         heat = services.heat()
         record = store.revision(self.plan, self.revision)
         if record["operation"] == "undeploy":

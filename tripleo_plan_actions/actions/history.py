@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tripleo_plan_actions import connections, heat_stacks
+from tripleo_plan_actions.services import connections, heat_stacks
 from tripleo_plan_actions.actions import recording
 from tripleo_plan_actions.actions.base import PlanAction, now
 from tripleo_plan_actions.core import history
 from tripleo_plan_actions.core import plan as plans
 from tripleo_plan_actions.core import revisions
 from tripleo_plan_actions.errors import PlanInputError, PlanNotFound
-from tripleo_plan_actions.storage.plans import PlanStore
+from tripleo_plan_actions.storage.swift import SwiftPlanStore
 
 
 def _record(store: PlanStore, plan: str, number: int, numbers: list[int]) -> dict[str, Any]:
@@ -35,7 +35,7 @@ class ListHistory(PlanAction):
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
         plans.check_name(self.plan)
-        store = PlanStore(services.swift())
+        store = SwiftPlanStore(services.swift())
         numbers = store.revision_numbers(self.plan)
         wanted = numbers if self.limit is None else numbers[len(numbers) - max(0, self.limit):]
         records = recording.as_read(services, [store.revision(self.plan, n) for n in wanted])
@@ -51,7 +51,7 @@ class ShowRevision(PlanAction):
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
         plans.check_name(self.plan)
-        store = PlanStore(services.swift())
+        store = SwiftPlanStore(services.swift())
         record = _record(store, self.plan, self.revision, store.revision_numbers(self.plan))
         return history.show(recording.as_read(services, [record])[0])
 
@@ -69,7 +69,7 @@ class DiffRevisions(PlanAction):
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
         plans.check_name(self.plan)
-        store = PlanStore(services.swift())
+        store = SwiftPlanStore(services.swift())
         numbers = store.revision_numbers(self.plan)
         records = [_record(store, self.plan, n, numbers) for n in (self.a, self.b)]
         stored = [json.loads(store.input(self.plan, r["parameters"]["sha256"])) if r["parameters"]["sha256"]
@@ -92,7 +92,7 @@ class PlanStatus(PlanAction):
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
         plans.check_name(self.plan)
-        store = PlanStore(services.swift())
+        store = SwiftPlanStore(services.swift())
         numbers = store.revision_numbers(self.plan)
         if not numbers:
             if not store.exists(self.plan):

@@ -1,7 +1,7 @@
 """Plan management actions: create, amend, list, show, export, import, delete.
 
 Thin adapters: read the inputs (and the plan, in one request), call the pure rules of
-:mod:`tripleo_plan_actions.core.plan`, write through :class:`~tripleo_plan_actions.storage.plans.PlanStore`.
+:mod:`tripleo_plan_actions.core.plan`, write through :class:`~tripleo_plan_actions.storage.swift.PlanStore`.
 Files given inline are text (``{path: content}``); anything else comes as ONE archive the client put in
 ``tripleo-plan-uploads`` beforehand (input ``upload``: its object name).
 """
@@ -11,7 +11,7 @@ import contextlib
 import os
 from typing import Any, Mapping
 
-from tripleo_plan_actions import connections
+from tripleo_plan_actions.services import connections
 from tripleo_plan_actions.actions import recording
 from tripleo_plan_actions.actions.base import PlanAction, execution_id, now
 from tripleo_plan_actions.core import archive as archives
@@ -21,7 +21,7 @@ from tripleo_plan_actions.core import revisions
 from tripleo_plan_actions.core.render import Renderer
 from tripleo_plan_actions.errors import PlanError
 from tripleo_plan_actions.storage.lock import PlanLock
-from tripleo_plan_actions.storage.plans import PlanStore
+from tripleo_plan_actions.storage.swift import SwiftPlanStore
 
 EXPORT_FORMAT = 1
 #: One renderer per Mistral process: templates compiled once stay compiled for later operations.
@@ -39,7 +39,7 @@ def _encode(files: Mapping[str, Any] | None, what: str) -> dict[str, bytes]:
 
 def _read_directory(directory: str) -> dict[str, bytes]:
     """A templates tree on the undercloud, hidden files left out (as THT's tools do)."""
-    from tripleo_plan_actions.client import read_tree
+    from tripleo_plan_actions.storage.tree import read_tree
 
     if not os.path.isdir(directory):
         raise plans.PlanInputError(f"templates directory {directory} does not exist on the undercloud")
@@ -101,7 +101,7 @@ class CreatePlan(PlanAction):
         self.description = description
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
-        store = PlanStore(services.swift())
+        store = SwiftPlanStore(services.swift())
         started_at = now()
         with consuming(store, self.upload):
             plans.check_name(self.plan)
@@ -144,7 +144,7 @@ class AmendPlan(PlanAction):
         self.allow_meta = allow_meta
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
-        store = PlanStore(services.swift())
+        store = SwiftPlanStore(services.swift())
         with consuming(store, self.upload):
             plans.check_name(self.plan)
             lock = PlanLock(services.mistral(), self.plan)
@@ -190,7 +190,7 @@ class ListPlans(PlanAction):
     """Output: ``{plans: [name, ...]}``."""
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
-        return {"plans": PlanStore(services.swift()).list()}
+        return {"plans": SwiftPlanStore(services.swift()).list()}
 
 
 class ShowPlan(PlanAction):
@@ -201,7 +201,7 @@ class ShowPlan(PlanAction):
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
         plans.check_name(self.plan)
-        store = PlanStore(services.swift())
+        store = SwiftPlanStore(services.swift())
         return {**plans.describe(self.plan, store.load(self.plan)), "inputs": len(store.inputs(self.plan))}
 
 
@@ -220,7 +220,7 @@ class ExportPlan(PlanAction):
         import json
 
         plans.check_name(self.plan)
-        store = PlanStore(services.swift())
+        store = SwiftPlanStore(services.swift())
         files = store.load(self.plan)
         if not self.include_secrets:
             environment = plans.load_yaml(plans.PLAN_ENVIRONMENT, files[plans.PLAN_ENVIRONMENT])
@@ -250,7 +250,7 @@ class ImportPlan(PlanAction):
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
         import json
 
-        store = PlanStore(services.swift())
+        store = SwiftPlanStore(services.swift())
         started_at = now()
         with consuming(store, self.upload):
             plans.check_name(self.plan)
@@ -295,5 +295,5 @@ class DeletePlan(PlanAction):
             if stack is not None and stack.stack_status != "DELETE_COMPLETE":
                 raise PlanError(f"plan {self.plan} is deployed (stack {self.plan} is {stack.stack_status}); "
                                 "delete the stack first, or set force to delete the plan anyway")
-        removed = PlanStore(services.swift()).delete(self.plan)
+        removed = SwiftPlanStore(services.swift()).delete(self.plan)
         return {"plan": self.plan, "objects_removed": removed}

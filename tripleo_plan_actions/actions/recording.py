@@ -3,20 +3,20 @@
 Every operation that changes a plan or its stack (create, amend, deploy, update, upgrade, scale,
 rollback, undeploy) writes ONE revision record (format in doc/storage.rst).  The rules over the
 records are pure (:mod:`tripleo_plan_actions.core.revisions`, :mod:`tripleo_plan_actions.core.history`);
-this module only reads and writes them through :class:`~tripleo_plan_actions.storage.plans.PlanStore`
+this module only reads and writes them through :class:`~tripleo_plan_actions.storage.swift.PlanStore`
 and asks Mistral whether an execution still runs.
 """
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from tripleo_plan_actions import connections
+from tripleo_plan_actions.services import connections
 from tripleo_plan_actions.actions.base import execution_id, now, user
 from tripleo_plan_actions.core import history
 from tripleo_plan_actions.core import plan as plans
 from tripleo_plan_actions.core import revisions
 from tripleo_plan_actions.errors import PlanBusy
-from tripleo_plan_actions.storage.plans import PlanStore
+from tripleo_plan_actions.storage.swift import SwiftPlanStore
 
 #: Revisions kept per plan when the operation does not say (``history_limit``; 0 keeps them all).
 DEFAULT_HISTORY_LIMIT = 50

@@ -3,7 +3,7 @@
 A plan is a mapping ``{path: bytes}``: the templates tree plus the plan's own files,
 ``plan-environment.yaml`` (what it deploys with, its parameters and generated passwords),
 ``roles_data.yaml`` and ``network_data.yaml``.  Nothing here does I/O; storage is
-:mod:`tripleo_plan_actions.storage.plans`.
+:mod:`tripleo_plan_actions.storage.swift`.
 """
 from __future__ import annotations
 

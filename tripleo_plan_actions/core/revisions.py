@@ -6,7 +6,7 @@ called and finished after; it is never rewritten afterwards (a rollback is a new
 references the operator's inputs by content (``sha256``; the content lives in ``inputs/``), so a
 replay uses the real values, while its ``parameters.display`` masks secrets for every reader.
 
-Pure functions only; storage is :mod:`tripleo_plan_actions.storage.plans`.
+Pure functions only; storage is :mod:`tripleo_plan_actions.storage.swift`.
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tripleo_plan_actions.client import FINAL_STATES
+from tripleo_plan_actions.core.history import FINAL_STATES
 from tripleo_plan_actions.errors import PlanBusy
 
 PREFIX = "tripleo-plan-lock-"

@@ -8,7 +8,7 @@ runs on any machine with Python 3.11 and PyPI.  Tests, the demo and the benchmar
         cloud.restart("heat")               # later tests stop services mid-operation
 
 Each service keeps its port for the life of the object, so a restarted service is found where it
-was.  The pack's settings file (see :mod:`tripleo_plan_actions.connections`) is written into the
+was.  The pack's settings file (see :mod:`tripleo_plan_actions.services.connections`) is written into the
 state directory and handed to Mistral, whose process runs the pack's actions.
 """
 from __future__ import annotations

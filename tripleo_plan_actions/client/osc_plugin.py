@@ -1,7 +1,7 @@
 """The ``openstack`` client plugin: the ``tripleo-plan`` commands as ``openstack tripleo ...``.
 
 osc-lib loads this module through the ``openstack.cli.extension`` entry point; the command classes
-(``openstack.tripleo_plan.v1`` entry points) are those of :mod:`tripleo_plan_actions.commands`,
+(``openstack.tripleo_plan.v1`` entry points) are those of :mod:`tripleo_plan_actions.client.commands`,
 which reach the undercloud through ``client_manager.tripleo_plan``: a
 :class:`~tripleo_plan_actions.client.PlanClient` on the session's Mistral (``workflowv2``) and
 Swift (``object-store``) endpoints and token.

@@ -1,8 +1,8 @@
 """``tripleo-plan``: the thin client, on cliff.  Each operation is ONE workflow execution in Mistral.
 
-The command classes live in :mod:`tripleo_plan_actions.commands`; they reach the undercloud through
+The command classes live in :mod:`tripleo_plan_actions.client.commands`; they reach the undercloud through
 ``self.app.client_manager.tripleo_plan`` (a :class:`~tripleo_plan_actions.client.PlanClient`), so
-the same classes load as an ``openstack`` client plugin (:mod:`tripleo_plan_actions.osc_plugin`).
+the same classes load as an ``openstack`` client plugin (:mod:`tripleo_plan_actions.client.osc_plugin`).
 
 Connection: ``--mistral-url`` / ``OS_MISTRAL_URL``; the ``OS_*`` Keystone variables when
 ``OS_AUTH_URL`` is set; else the local undercloud's settings file (``TRIPLEO_PLAN_ACTIONS_CONFIG``).
@@ -17,7 +17,7 @@ from typing import Any, Sequence
 from cliff.app import App
 from cliff.commandmanager import CommandManager
 
-from tripleo_plan_actions import commands
+from tripleo_plan_actions.client import commands
 
 #: ``tripleo-plan`` command names -> classes (the ``openstack`` plugin prefixes them with "tripleo").
 COMMANDS = {

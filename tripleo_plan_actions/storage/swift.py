@@ -53,7 +53,7 @@ def content_type(path: str) -> str:
     return "application/octet-stream"
 
 
-class PlanStore:
+class SwiftPlanStore:
     """Plan storage over one ``swiftclient.Connection``; every method documents its requests."""
 
     def __init__(self, swift: Any) -> None:

@@ -463,13 +463,13 @@ class Render(Command):
     """Render THT's Jinja2 templates locally, exactly as THT's process-templates.py (no service)."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
-        from tripleo_plan_actions import local_render
+        from tripleo_plan_actions.client import local_render
 
         parser = super().get_parser(prog_name)
         local_render.add_arguments(parser)
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> int:
-        from tripleo_plan_actions import local_render
+        from tripleo_plan_actions.client import local_render
 
         return local_render.run(parsed_args)

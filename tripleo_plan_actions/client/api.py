@@ -18,6 +18,7 @@ from typing import Any, Callable, Mapping, NamedTuple, Sequence
 from tripleo_plan_actions.core.history import FINAL_STATES, current_task
 from tripleo_plan_actions.core.references import MissingUserFile
 from tripleo_plan_actions.errors import ConfigurationError, PlanError, PlanInputError, ServiceError
+from tripleo_plan_actions.storage.tree import LocalFiles, read_tree
 
 DEFAULT_MISTRAL_URL = "http://127.0.0.1:8989/v2"
 #: The user agent of the client's requests (the servers' request logs tell callers apart by it).
@@ -259,11 +260,11 @@ def connect(mistral_url: str | None = None, environ: Mapping[str, str] | None = 
 
     Mistral: ``mistral_url`` (``--mistral-url``), ``OS_MISTRAL_URL``, the Keystone catalog
     (``workflowv2``) when ``OS_AUTH_URL`` is set, the local undercloud's settings file
-    (``TRIPLEO_PLAN_ACTIONS_CONFIG``, see :mod:`tripleo_plan_actions.connections`), else
+    (``TRIPLEO_PLAN_ACTIONS_CONFIG``, see :mod:`tripleo_plan_actions.services.connections`), else
     http://127.0.0.1:8989/v2.  Swift: the Keystone catalog (``object-store``) with its token, else
     the settings file's ``swift`` section.  Raises ConfigurationError naming what is wrong.
     """
-    from tripleo_plan_actions import connections
+    from tripleo_plan_actions.services import connections
 
     environ = os.environ if environ is None else environ
     url = mistral_url or environ.get("OS_MISTRAL_URL")
@@ -337,7 +338,7 @@ class SwiftUploader:
 
     def upload(self, data: bytes) -> str:
         """Put ``data`` (a tar.gz) into tripleo-plan-uploads; return its object name."""
-        from tripleo_plan_actions.storage.plans import UPLOADS
+        from tripleo_plan_actions.storage.swift import UPLOADS
 
         if self.url is None or self.token is None and self.auth_url:
             self._authenticate()
@@ -367,45 +368,6 @@ class SwiftUploader:
 DEFAULT_TEMPLATES = "/usr/share/openstack-tripleo-heat-templates"
 TEMPLATES_ENV = "TRIPLEO_PLAN_TEMPLATES"
 OPERATE = "tripleo_plan.deploy.operate"
-
-
-class LocalFiles(Mapping[str, bytes]):
-    """The local disk as ``{absolute path: bytes}``, read lazily (a missing file is a missing key)."""
-
-    def __getitem__(self, path: str) -> bytes:
-        try:
-            with open(path, "rb") as stream:
-                return stream.read()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            raise KeyError(path) from None
-
-    def __contains__(self, path: object) -> bool:
-        return isinstance(path, str) and os.path.isfile(path)
-
-    def __iter__(self):
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-
-def read_tree(directory: str) -> dict[str, bytes]:
-    """A local directory as ``{relative path: bytes}``, hidden files and links left out (as THT's
-    tools and the server's own reader do).  Raises PlanInputError when it is not a directory."""
-    from tripleo_plan_actions.errors import PlanInputError
-
-    if not os.path.isdir(directory):
-        raise PlanInputError(f"{directory} is not a directory")
-    files = {}
-    for root, dirs, names in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in names:
-            full = os.path.join(root, name)
-            if name.startswith(".") or os.path.islink(full) or not os.path.isfile(full):
-                continue
-            with open(full, "rb") as stream:
-                files[os.path.relpath(full, directory).replace(os.sep, "/")] = stream.read()
-    return files
 
 
 class PlanClient:

@@ -18,7 +18,7 @@ place).  Where THT's result depends on the order the file system lists a folder 
 and a plain file of the same name), the rendered file wins.
 
 Nothing heavy is imported (no OpenStack client): Jinja2, PyYAML and the pack's pure core.
-Also runnable as ``python -m tripleo_plan_actions.local_render ARGS``.
+Also runnable as ``python -m tripleo_plan_actions.client.local_render ARGS``.
 """
 from __future__ import annotations
 

@@ -1,0 +1,76 @@
+"""The plan store: the narrow interface every operation reads and writes plans through.
+
+Two implementations: :class:`~tripleo_plan_actions.storage.swift.SwiftPlanStore` (the undercloud's
+Swift, layout in doc/storage.rst) and :class:`~tripleo_plan_actions.storage.memory.MemoryPlanStore`
+(a dict, for the unit tests of every operation).  Both raise the same typed errors:
+
+* :class:`~tripleo_plan_actions.errors.PlanNotFound` — the plan does not exist (``load``,
+  ``delete``, ``revision_numbers``);
+* :class:`~tripleo_plan_actions.errors.PlanExists` — ``create`` of a plan that exists;
+* :class:`~tripleo_plan_actions.errors.PlanBusy` — ``put_revision(new=True)`` of a revision number
+  another operation has just written (of two racing writers exactly one wins);
+* :class:`~tripleo_plan_actions.errors.PlanError` — an upload that does not exist;
+* :class:`~tripleo_plan_actions.errors.ServiceError` — the storage refused or is unreachable.
+
+Contents are bytes; inputs are content-addressed by their sha256 (stored once per plan); revision
+records are JSON-serialisable dicts (:mod:`tripleo_plan_actions.core.revisions`).
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping, Protocol
+
+
+class PlanStore(Protocol):
+    """What an operation may do to stored plans; nothing else reaches the storage."""
+
+    # -- plans
+    def list(self) -> list[str]:
+        """The names of every plan, sorted."""
+
+    def exists(self, name: str) -> bool:
+        """Whether plan ``name`` (or what is left of it) exists."""
+
+    def load(self, name: str) -> dict[str, bytes]:
+        """The plan's files (PlanNotFound when there is no such plan)."""
+
+    def create(self, name: str, files: Mapping[str, bytes]) -> None:
+        """Create the plan with ``files`` (PlanExists when it exists); nothing is left on failure."""
+
+    def write(self, name: str, old: Mapping[str, bytes], new: Mapping[str, bytes]) -> dict[str, list[str]]:
+        """Make stored plan ``old`` into ``new`` whole, or leave it as it was; ``{written, deleted}``."""
+
+    def delete(self, name: str) -> int:
+        """Delete the plan, its inputs and records; how many objects went (PlanNotFound)."""
+
+    # -- the operator's inputs, content-addressed
+    def store_inputs(self, name: str, files: Mapping[str, bytes]) -> list[dict[str, Any]]:
+        """Keep ``files`` (``{path: content}``); ``[{path, sha256, size}]`` in their order."""
+
+    def input(self, name: str, digest: str) -> bytes:
+        """One stored input by its sha256."""
+
+    def inputs(self, name: str) -> list[str]:
+        """The sha256 of every stored input."""
+
+    def forget(self, name: str, numbers: Iterable[int], digests: Iterable[str]) -> None:
+        """Delete revision records ``numbers`` and inputs ``digests`` (history pruning)."""
+
+    # -- revision records
+    def revision_numbers(self, name: str) -> list[int]:
+        """The numbers of the plan's revision records, oldest first (PlanNotFound)."""
+
+    def revision(self, name: str, number: int) -> dict[str, Any]:
+        """One revision record."""
+
+    def put_revision(self, name: str, record: Mapping[str, Any], new: bool = False) -> None:
+        """Write a record; ``new``: it must not exist yet (PlanBusy when another writer won)."""
+
+    # -- what clients upload, and exports
+    def take_upload(self, upload: str) -> bytes:
+        """An archive a client uploaded before starting the execution (PlanError when missing)."""
+
+    def drop_upload(self, upload: str) -> None:
+        """Remove a consumed upload; a missing one is fine."""
+
+    def put_export(self, name: str, data: bytes) -> str:
+        """Store an export archive; its object name."""
