@@ -48,6 +48,7 @@ __all__ = [
     "current_step",
     "current_task",
     "diff",
+    "digests",
     "interrupt",
     "listing",
     "prune",
@@ -403,12 +404,16 @@ def status(plan: str, newest: Record | None, last_final: Record | None, *, execu
 
 # Pruning ----------------------------------------------------------------------------------------
 
-def _digests(record: Record) -> set[str]:
+def digests(record: Record) -> set[str]:
+    """Every input (sha256) ``record`` references: environments, user files, parameters, and its
+    replay archive (see :mod:`tripleo_plan_actions.operations.replay`)."""
     found = {e["sha256"] for e in record.get("environments") or () if e.get("sha256")}
     found |= {f["sha256"] for f in record.get("user_files") or () if f.get("sha256")}
     parameters = (record.get("parameters") or {}).get("sha256")
     if parameters:
         found.add(parameters)
+    if record.get("replay"):
+        found.add(record["replay"])
     return found
 
 
@@ -433,7 +438,7 @@ def prune(records: Iterable[Record], limit: int) -> tuple[list[int], set[str]]:
     to_delete = sorted(r["number"] for r in ordered if r["number"] not in kept_numbers)
     keep_inputs: set[str] = set()
     for record in kept:
-        keep_inputs |= _digests(record)
+        keep_inputs |= digests(record)
     return to_delete, keep_inputs
 
 

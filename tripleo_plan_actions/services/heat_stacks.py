@@ -1,10 +1,120 @@
-"""Small helpers over a python-heatclient client, shared by the actions that create and watch stacks."""
+"""Heat as the pack uses it: a narrow interface over python-heatclient, and small helpers.
+
+:class:`HeatStacks` is what operations call (find, create, update, preview, delete, outcome):
+plain values in and out, Heat's refusals turned into ServiceError naming the stack and what was
+asked.  The unit tests of the operations use an in-memory implementation of the same methods.
+"""
 from __future__ import annotations
 
+import contextlib
 import time
-from typing import Any
+from typing import Any, Iterator, Mapping, NamedTuple
 
 from tripleo_plan_actions.errors import ServiceError
+
+
+class Stack(NamedTuple):
+    """A live stack as an operation sees it: ``ref`` is ``name/id`` (one request, no redirect)."""
+
+    name: str
+    id: str
+    status: str
+    reason: str | None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}/{self.id}"
+
+
+class Outcome(NamedTuple):
+    """Where a stack operation ended: ``status`` (``DELETE_COMPLETE`` once gone), Heat's reason,
+    the stack's outputs (``{key: value}``) and, for a FAILED one, its failed resources."""
+
+    id: str | None
+    status: str
+    reason: str | None
+    outputs: dict[str, Any]
+    failures: list[dict[str, str]]
+
+
+class HeatStacks:
+    """The stacks of one Heat endpoint, through a python-heatclient v1 client."""
+
+    def __init__(self, heat: Any) -> None:
+        self.heat = heat
+
+    def find(self, name: str) -> Stack | None:
+        """The live stack ``name``, or None (none, or deleted).  1 request."""
+        with _refused(f"read stack {name}"):
+            found = find(self.heat, name)
+        return None if found is None else Stack(name, found.id, found.stack_status, found.stack_status_reason)
+
+    def create(self, name: str, arguments: Mapping[str, Any], timeout: int) -> str:
+        """Create stack ``name``; its ``name/id``.  1 request."""
+        with _refused(f"create stack {name}"):
+            created = self.heat.stacks.create(stack_name=name, timeout_mins=timeout, **arguments)
+        return f"{name}/{created['stack']['id']}"
+
+    def update(self, stack: Stack, arguments: Mapping[str, Any], timeout: int, operation: str = "update") -> str:
+        """A full PUT update (not PATCH: the stack's environment becomes exactly ``arguments``)."""
+        with _refused(f"{operation} stack {stack.name}"):
+            self.heat.stacks.update(stack.ref, existing=False, timeout_mins=timeout, **arguments)
+        return stack.ref
+
+    def delete(self, stack: Stack) -> str:
+        with _refused(f"delete stack {stack.name}"):
+            self.heat.stacks.delete(stack.ref)
+        return stack.ref
+
+    def preview(self, name: str, stack: Stack | None, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        """What Heat would do: ``{create: <resources>}`` for a new stack, else ``preview_update``'s
+        resource names by kind (``added``, ``deleted``, ``replaced``, ``unchanged``, ``updated``)."""
+        with _refused(f"preview stack {name}"):
+            if stack is None:
+                preview = self.heat.stacks.preview(stack_name=name, **arguments)
+                return {"create": len(preview.to_dict().get("resources", []))}
+            changes = self.heat.stacks.preview_update(stack.ref, show_nested=False, **arguments)
+        summary = changes.get("resource_changes", {})
+        return {kind: sorted(r["resource_name"] for r in items) for kind, items in summary.items()}
+
+    def outcome(self, ref: str, outputs: bool = True) -> Outcome:
+        """Where the operation on stack ``ref`` ended (outputs resolved when ``outputs``)."""
+        from heatclient import exc as heat_exc
+
+        name = ref.partition("/")[0]
+        with _refused(f"read stack {name}"):
+            try:
+                stack = self.heat.stacks.get(ref, resolve_outputs=outputs)
+            except heat_exc.HTTPNotFound:
+                return Outcome(None, "DELETE_COMPLETE", "the stack is gone", {}, [])
+            status = stack.stack_status
+            failures = [] if status.endswith("_COMPLETE") else failed_resources(self.heat, ref)
+        values = {o["output_key"]: o.get("output_value") for o in stack.to_dict().get("outputs", [])} \
+            if outputs else {}
+        return Outcome(stack.id, status, stack.stack_status_reason, values, failures)
+
+    def progress(self, ref: str) -> dict[str, Any]:
+        """``{status, done, reason, resources: {done, total}}`` of stack ``ref`` (see
+        :func:`with_progress`; a stack that is gone is DELETE_COMPLETE).  2 requests."""
+        with _refused(f"read stack {ref.partition('/')[0]}"):
+            found = with_progress(self.heat, ref)
+        if found is None:
+            return {"status": "DELETE_COMPLETE", "done": True, "reason": "the stack is gone",
+                    "resources": {"done": 0, "total": 0}}
+        stack, resources = found
+        return {"status": stack.stack_status, "done": not stack.stack_status.endswith("IN_PROGRESS"),
+                "reason": stack.stack_status_reason, "resources": resources}
+
+
+@contextlib.contextmanager
+def _refused(what: str) -> Iterator[None]:
+    """Turn heatclient's HTTP errors into ServiceError("Heat refused to <what>: ...")."""
+    from heatclient import exc as heat_exc
+
+    try:
+        yield
+    except heat_exc.HTTPException as error:
+        raise ServiceError(f"Heat refused to {what}: {error}") from error
 
 
 def find(heat: Any, name: str) -> Any | None:

@@ -1,0 +1,114 @@
+"""The public contract agrees with itself: each workflow's inputs, its actions' parameters and the
+list doc/contracts.rst gives (``tripleo_plan.<concern>.<name>(input, input=default, ...)``)."""
+import configparser
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from mistral_lib.utils import inspect_utils
+
+ROOT = Path(__file__).resolve().parents[2]
+WHOLE_INPUT = "<% execution().input %>"
+EMPTY = ([], {}, None)
+
+
+def _actions() -> dict[str, type]:
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    found = {}
+    for line in config["options.entry_points"]["mistral.actions"].strip().splitlines():
+        name, _, target = (part.strip() for part in line.partition("="))
+        module, _, attribute = target.partition(":")
+        found[name] = getattr(importlib.import_module(module), attribute)
+    return found
+
+
+def _workflows() -> dict[str, dict]:
+    found = {}
+    for path in sorted((ROOT / "workbooks").glob("*.yaml")):
+        book = yaml.safe_load(path.read_text())
+        for name, workflow in book["workflows"].items():
+            found[f"{book['name']}.{name}"] = workflow
+    return found
+
+
+def _inputs(workflow: dict) -> dict[str, object]:
+    """``{name: default}`` of a workflow (a required input's default is the class ``Required``)."""
+    inputs = {}
+    for item in workflow.get("input", []):
+        if isinstance(item, dict):
+            inputs.update(item)
+        else:
+            inputs[item] = Required
+    return inputs
+
+
+class Required:
+    """The default of an input that has none."""
+
+
+def _parameters(action: type) -> dict[str, object]:
+    spec = inspect_utils.get_arg_list_as_str(action.__init__)
+    params = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        name, _, default = part.partition("=")
+        params[name] = yaml.safe_load(default) if default else Required
+    return params
+
+
+def _documented() -> dict[str, dict[str, bool]]:
+    """``{workflow: {input: required}}`` from the signature lines of doc/contracts.rst."""
+    text = (ROOT / "doc" / "contracts.rst").read_text()
+    found = {}
+    for name, inside in re.findall(r"``(tripleo_plan\.\w+\.\w+)\(([^`]*)\)``", text):
+        parts = [p.strip() for p in inside.split(",") if p.strip()]
+        found[name] = {p.partition("=")[0]: "=" not in p for p in parts}
+    return found
+
+
+ACTIONS = _actions()
+WORKFLOWS = _workflows()
+
+
+@pytest.mark.parametrize("name", sorted(WORKFLOWS))
+def test_each_task_passes_exactly_its_actions_parameters(name):
+    inputs = _inputs(WORKFLOWS[name])
+    for task_name, task in WORKFLOWS[name]["tasks"].items():
+        action = task.get("action")
+        if action not in ACTIONS:
+            continue
+        parameters = _parameters(ACTIONS[action])
+        if task.get("input") == WHOLE_INPUT:
+            assert set(inputs) == set(parameters), f"{name}.{task_name}: workflow inputs vs {action}"
+            for key, default in inputs.items():
+                wanted = parameters[key]
+                same = default == wanted or (default in EMPTY and wanted in EMPTY)
+                assert same, f"{name}: input {key} defaults to {default!r}, {action} to {wanted!r}"
+        else:
+            given = set(task.get("input") or {})
+            required = {k for k, v in parameters.items() if v is Required}
+            assert given <= set(parameters), f"{name}.{task_name}: {sorted(given - set(parameters))}"
+            assert required <= given, f"{name}.{task_name} misses {sorted(required - given)}"
+
+
+@pytest.mark.parametrize("name", sorted(WORKFLOWS))
+def test_contract_document_lists_each_workflows_inputs(name):
+    documented = _documented()
+    assert name in documented, f"doc/contracts.rst has no ``{name}(...)`` signature line"
+    inputs = _inputs(WORKFLOWS[name])
+    assert documented[name] == {k: v is Required for k, v in inputs.items()}
+
+
+def test_the_document_lists_no_workflow_that_does_not_exist():
+    assert set(_documented()) <= set(WORKFLOWS)
+
+
+def test_every_stack_operation_has_its_workflow_and_request():
+    from tripleo_plan_actions.operations import STACK_OPERATIONS
+
+    for operation, module in STACK_OPERATIONS.items():
+        workflow = WORKFLOWS[f"tripleo_plan.deploy.{operation}"]
+        action = ACTIONS[workflow["tasks"]["start"]["action"]]
+        assert issubclass(action, module.Request)

@@ -1,0 +1,62 @@
+"""Finish: complete an operation's revision with Heat's outcome, then apply the history limit.
+
+On success plan-environment.yaml is made to show what the plan now deploys with; on failure the
+record keeps the failed resources and the execution fails with them (:class:`StackFailed`).  The
+plan's lock is released whatever happens.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from tripleo_plan_actions.core import plan as plans
+from tripleo_plan_actions.core import revisions
+from tripleo_plan_actions.errors import StackFailed
+from tripleo_plan_actions.operations import records
+from tripleo_plan_actions.operations.context import Context
+from tripleo_plan_actions.services.heat_stacks import Outcome
+
+
+def completed(record: Mapping[str, Any], outcome: Outcome, now: str) -> tuple[dict[str, Any], StackFailed | None]:
+    """The record completed with ``outcome`` (pure), and the failure to raise when it failed.
+
+    An undeploy succeeds when the stack is gone; any other operation when the stack is COMPLETE."""
+    plan = record["plan"]
+    wanted = "DELETE_COMPLETE" if record["operation"] == "undeploy" else "_COMPLETE"
+    stack = {"status": outcome.status, "reason": outcome.reason}
+    if outcome.id is not None:
+        stack["id"] = outcome.id
+    if not outcome.status.endswith(wanted):
+        failed = StackFailed(plan, outcome.status, outcome.reason or "", outcome.failures)
+        done = revisions.finish(record, revisions.FAILED, finished_at=now,
+                                stack={**stack, "failures": outcome.failures}, message=str(failed))
+        return done, failed
+    done = revisions.finish(record, revisions.SUCCEEDED, finished_at=now, stack=stack,
+                            message=f"{record['operation']} of {plan}: {outcome.status}")
+    return done, None
+
+
+def finish(ctx: Context, plan: str, revision: int, stack: str, history_limit: int | None = None) -> dict[str, Any]:
+    """Complete revision ``revision`` of ``plan`` with the outcome of stack ``stack`` (``name/id``).
+
+    Returns ``{plan, revision, operation, status, stack_status, outputs, environments, pruned}``;
+    raises StackFailed (the record stored ``failed``) when the stack failed.
+    """
+    try:
+        limit = records.history_limit(history_limit)
+        store = ctx.store
+        record = store.revision(plan, revision)
+        undeploy = record["operation"] == "undeploy"
+        outcome = ctx.stacks.outcome(stack, outputs=not undeploy)
+        done, failed = completed(record, outcome, ctx.now())
+        if failed is None and not undeploy:
+            files = store.load(plan)
+            store.write(plan, files, plans.with_environments(files, record["environments"]))
+        store.put_revision(plan, done)
+        if failed is not None:
+            raise failed
+        return {"plan": plan, "revision": revision, "operation": record["operation"],
+                "status": revisions.SUCCEEDED, "stack_status": outcome.status, "outputs": outcome.outputs,
+                "environments": [e["path"] for e in record["environments"]],
+                "pruned": records.prune(store, plan, limit)}
+    finally:
+        ctx.lock(plan).release(ctx.execution)

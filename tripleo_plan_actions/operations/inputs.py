@@ -1,0 +1,48 @@
+"""What the operator sent with an operation, read on the undercloud: uploaded archives (consumed
+when the operation ends, however it ends) and templates trees (an upload or a directory)."""
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import Iterator
+
+from tripleo_plan_actions.core import archive as archives
+from tripleo_plan_actions.core import references
+from tripleo_plan_actions.core.render import Renderer
+from tripleo_plan_actions.errors import PlanInputError
+from tripleo_plan_actions.storage.store import PlanStore
+from tripleo_plan_actions.storage.tree import read_tree
+
+#: One renderer per Mistral process: templates compiled once stay compiled for later operations.
+RENDERER = Renderer()
+
+
+@contextlib.contextmanager
+def consuming(store: PlanStore, upload: str | None) -> Iterator[None]:
+    """Remove the client's uploaded archive when the block ends, however it ends."""
+    try:
+        yield
+    finally:
+        if upload:
+            store.drop_upload(upload)
+
+
+def templates(store: PlanStore, upload: str | None, templates_dir: str | None) -> dict[str, bytes]:
+    """A templates tree from exactly one of: an uploaded archive (its single top folder dropped) or
+    a directory on the undercloud (hidden files left out, as THT's tools do)."""
+    if bool(upload) == bool(templates_dir):
+        raise PlanInputError("give exactly one of 'upload' (an uploaded archive) or 'templates_dir'")
+    if templates_dir:
+        if not os.path.isdir(templates_dir):
+            raise PlanInputError(f"templates directory {templates_dir} does not exist on the undercloud")
+        return read_tree(templates_dir)
+    assert upload is not None
+    return archives.read_archive(store.take_upload(upload), strip_root=True)
+
+
+def user_files(store: PlanStore, upload: str | None) -> dict[str, bytes]:
+    """The user files of a ``user_upload`` archive, ``{absolute path: bytes}`` (none without one).
+    1 request; the caller removes the upload (:func:`consuming`)."""
+    if not upload:
+        return {}
+    return references.unpack(archives.read_archive(store.take_upload(upload)))

@@ -1,0 +1,261 @@
+"""The stack operations' shared shape: a request, the state it is prepared from, the value it
+becomes, and the steps that read the state and perform the value.
+
+Every stack operation (deploy, update, upgrade, scale, rollback, undeploy: one module each) is
+
+* a **request** — a dataclass of exactly the inputs its workflow declares (:class:`Common` and
+  the mixins below), nothing else;
+* ``prepare(request, state, stamp) -> StackOperation`` — PURE: from the plan's files, its recent
+  revision records, the stack and the operator's request it decides everything: the Heat call
+  with its complete arguments, the inputs to keep, the pending revision record, the stale pending
+  record to close — or raises a typed error, before anything is written;
+* :func:`perform` — applies the value: closes the stale record, writes the plan (an upgrade) and
+  the inputs, writes the pending record, calls Heat; a dry run only asks Heat for a preview and
+  writes NOTHING (no input, no record, no lock).
+
+:func:`start` is the imperative shell around both: the lock, reading the state, then prepare and
+perform.  ``finish`` (its own module) completes the record with Heat's outcome.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any, Callable, Mapping
+
+from tripleo_plan_actions.core import archive as archives
+from tripleo_plan_actions.core import history, revisions
+from tripleo_plan_actions.core import plan as plans
+from tripleo_plan_actions.errors import PlanError, PlanInputError
+from tripleo_plan_actions.operations import inputs, records
+from tripleo_plan_actions.operations.context import Context
+from tripleo_plan_actions.services.heat_stacks import Stack
+from tripleo_plan_actions.storage.store import PlanStore
+
+DEFAULT_TIMEOUT = 240
+
+
+@dataclasses.dataclass
+class Common:
+    """The inputs of every stack operation.
+
+    ``dry_run``: what Heat would do, nothing written; ``timeout``: minutes Heat may take;
+    ``force_unlock``: take the plan's lock (and close a pending revision) whoever holds it;
+    ``history_limit``: revisions kept after the operation (None: 50; 0: all).
+    """
+
+    plan: str
+    dry_run: bool = False
+    timeout: int = DEFAULT_TIMEOUT
+    force_unlock: bool = False
+    history_limit: int | None = None
+
+
+@dataclasses.dataclass
+class WithFiles(Common):
+    """Operations that take the operator's environment files and parameters.
+
+    ``environments``: files to ADD, in order, ``{"path": <plan path>}`` or ``{"path": <operator's
+    path>, "content": <text>}``; ``user_files``: ``{operator path: text}`` they reference;
+    ``user_upload``: ONE archive in tripleo-plan-uploads of user files (``files/<absolute
+    path>``), for environments given as ``{"path": <absolute path>}``; ``local_templates_dir``:
+    where the operator's copy of the plan's templates lives; ``parameters``: overrides (highest
+    precedence); ``remove_environments``: tracked paths to drop.
+    """
+
+    environments: list | None = None
+    user_files: dict | None = None
+    user_upload: str | None = None
+    local_templates_dir: str | None = None
+    parameters: dict | None = None
+    remove_environments: list | None = None
+
+
+@dataclasses.dataclass
+class Replaying(WithFiles):
+    """Operations that replay the last successful operation's inputs, changed as told:
+    ``reset_environments`` (start from the plan's defaults), ``reset_parameters``,
+    ``unset_parameters`` (names)."""
+
+    reset_environments: bool = False
+    reset_parameters: bool = False
+    unset_parameters: list | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Stamp:
+    """Who runs the operation and when: the execution, the user, the time, the DeployIdentifier."""
+
+    execution: str | None
+    user: str | None
+    now: str
+    deploy_identifier: str
+
+
+@dataclasses.dataclass
+class StackState:
+    """Everything a stack operation is prepared from, read by :func:`read_state`.
+
+    ``contents``: sha256 -> bytes of every input the replayed revision (``base``) references;
+    ``uploaded``: the user files of ``user_upload``; ``records``: every record (a rollback's
+    choice of target); ``newest_state``: the Mistral state of the execution of the newest record
+    when it is pending; ``new_files``: an upgrade's plan moved to the new templates.
+    """
+
+    files: dict[str, bytes]
+    recent: records.Recent
+    stack: Stack | None
+    newest_state: str | None = None
+    base: dict[str, Any] | None = None
+    contents: dict[str, bytes] = dataclasses.field(default_factory=dict)
+    uploaded: dict[str, bytes] = dataclasses.field(default_factory=dict)
+    records: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    new_files: dict[str, bytes] | None = None
+
+
+@dataclasses.dataclass
+class HeatCall:
+    """The Heat request an operation makes: ``action`` create, update or delete."""
+
+    action: str
+    arguments: dict[str, Any]
+    timeout: int
+
+
+@dataclasses.dataclass
+class StackOperation:
+    """A prepared stack operation: everything :func:`perform` writes and sends, decided."""
+
+    plan: str
+    operation: str
+    dry_run: bool
+    record: dict[str, Any]
+    call: HeatCall
+    stack: Stack | None
+    close: dict[str, Any] | None = None
+    inputs: dict[str, bytes] = dataclasses.field(default_factory=dict)
+    plan_write: tuple[dict[str, bytes], dict[str, bytes]] | None = None
+
+    @property
+    def environments(self) -> list[str]:
+        return [e["path"] for e in self.record["environments"]]
+
+
+# -- checks every operation makes -------------------------------------------------------------
+
+def check_common(request: Common) -> None:
+    """Refuse, naming the input, what no stack operation can take (before anything is read)."""
+    plans.check_name(request.plan)
+    if isinstance(request.timeout, bool) or not isinstance(request.timeout, int) or request.timeout < 1:
+        raise PlanInputError(f"timeout must be a whole number of minutes, 1 or more, not {request.timeout!r}")
+    records.history_limit(request.history_limit)
+
+
+def require_deployed(operation: str, state: StackState, plan: str) -> None:
+    """Refuse ``operation`` on a plan whose stack never deployed successfully."""
+    if state.stack is None or state.recent.last is None:
+        raise PlanInputError(f"plan {plan} has no successful deployment to {operation}: deploy it first")
+
+
+def closing(request: Common, state: StackState, stamp: Stamp) -> dict[str, Any] | None:
+    """The stale pending record to close (PlanBusy when its operation still runs)."""
+    return records.closing(state.recent.newest, state.newest_state, stamp.now, forced=request.force_unlock)
+
+
+# -- reading the state, performing the value ----------------------------------------------------
+
+def read_contents(store: PlanStore, plan: str, record: Mapping[str, Any] | None) -> dict[str, bytes]:
+    """sha256 -> content of every input ``record`` references.  ONE request when the record names
+    its replay archive (``replay``), else one per input (records written before it existed)."""
+    if record is None:
+        return {}
+    if record.get("replay"):
+        return archives.read_archive(store.input(plan, record["replay"]), max_total_bytes=1 << 40)
+    return {digest: store.input(plan, digest) for digest in sorted(history.digests(record))}
+
+
+def read_state(ctx: Context, request: Common, *, all_records: bool = False,
+               base: Callable[[StackState], dict[str, Any] | None] | None = None) -> StackState:
+    """The plan, its recent records, the stack and the replayed inputs.  ``base`` chooses the
+    replayed record (default: the last successful deploying one); ``all_records`` reads every
+    record (a rollback's choice).  Requests: Swift 1 + 1 + 1 per recent record (+ every record)
+    + 1 (the replay archive); Heat 1; Mistral 1 when the newest record is pending."""
+    store = ctx.store
+    files = store.load(request.plan)
+    recent = records.recent(store, request.plan)
+    newest = recent.newest
+    newest_state = None
+    if newest is not None and newest["status"] == revisions.PENDING:
+        newest_state = ctx.mistral.execution_state(newest.get("execution"))
+    state = StackState(files=files, recent=recent, stack=ctx.stacks.find(request.plan), newest_state=newest_state)
+    if all_records:
+        state.records = [store.revision(request.plan, n) for n in recent.numbers]
+    state.base = base(state) if base else recent.last
+    state.contents = read_contents(store, request.plan, state.base)
+    return state
+
+
+def perform(op: StackOperation, ctx: Context) -> dict[str, Any]:
+    """Apply ``op``: for a dry run only Heat's preview; else close, write, record, call Heat.
+    A Heat refusal completes the record ``failed`` and is raised."""
+    result = {"plan": op.plan, "operation": op.operation, "revision": None, "dry_run": op.dry_run,
+              "stack": None, "environments": op.environments, "preview": None}
+    if op.dry_run:
+        return {**result, "preview": preview(op, ctx)}
+    store = ctx.store
+    if op.close is not None:
+        store.put_revision(op.plan, op.close)
+    if op.plan_write is not None:
+        store.write(op.plan, *op.plan_write)
+    if op.inputs:
+        store.store_inputs(op.plan, op.inputs)
+    store.put_revision(op.plan, op.record, new=True)
+    try:
+        ref = call_heat(op, ctx)
+    except PlanError as error:
+        store.put_revision(op.plan, revisions.finish(op.record, revisions.FAILED, finished_at=ctx.now(),
+                                                     message=str(error)))
+        raise
+    return {**result, "revision": op.record["number"], "stack": ref}
+
+
+def preview(op: StackOperation, ctx: Context) -> dict[str, Any]:
+    if op.call.action == "delete":
+        return {"delete": [op.plan]}
+    return ctx.stacks.preview(op.plan, op.stack, op.call.arguments)
+
+
+def call_heat(op: StackOperation, ctx: Context) -> str:
+    if op.call.action == "create":
+        return ctx.stacks.create(op.plan, op.call.arguments, op.call.timeout)
+    assert op.stack is not None
+    if op.call.action == "delete":
+        return ctx.stacks.delete(op.stack)
+    return ctx.stacks.update(op.stack, op.call.arguments, op.call.timeout, op.operation)
+
+
+def stamp(ctx: Context) -> Stamp:
+    return Stamp(execution=ctx.execution, user=ctx.user, now=ctx.now(), deploy_identifier=str(int(time.time())))
+
+
+Reader = Callable[[Context, Any], StackState]
+Preparer = Callable[[Any, StackState, Stamp], StackOperation]
+
+
+def start(operation: str, read: Reader, prepare: Preparer, request: Common, ctx: Context) -> dict[str, Any]:
+    """Run one stack operation: ``read(ctx, request)`` the state, ``prepare(request, state,
+    stamp)`` the value, :func:`perform` it — under the plan's lock, which stays held until
+    ``finish`` unless something fails here; a dry run takes no lock.  A ``user_upload`` is
+    removed when this ends, however it ends."""
+    check_common(request)
+    with inputs.consuming(ctx.store, getattr(request, "user_upload", None)):
+        if request.dry_run:
+            return perform(prepare(request, read(ctx, request), stamp(ctx)), ctx)
+        lock = ctx.lock(request.plan)
+        if request.force_unlock:
+            lock.force()
+        lock.acquire(ctx.execution, operation)
+        try:
+            return perform(prepare(request, read(ctx, request), stamp(ctx)), ctx)
+        except BaseException:
+            lock.release(ctx.execution)
+            raise
