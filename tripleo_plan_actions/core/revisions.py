@@ -71,6 +71,15 @@ def finish(record: Mapping[str, Any], status: str, *, finished_at: str, stack: M
     return done
 
 
+def stored_inputs(record: Mapping[str, Any]) -> set[str]:
+    """The sha256 of every operator input ``record`` deploys with, as stored in the plan's inputs:
+    its user environment files, user files and parameters (plan files are not inputs)."""
+    found = {e["sha256"] for e in record.get("environments") or () if e.get("source") == "user"}
+    found |= {f["sha256"] for f in record.get("user_files") or () if f.get("sha256")}
+    parameters = (record.get("parameters") or {}).get("sha256")
+    return found | ({parameters} if parameters else set())
+
+
 def next_number(numbers: Iterable[int]) -> int:
     return max(numbers, default=0) + 1
 

@@ -20,7 +20,7 @@ from typing import Any, Mapping
 from tripleo_plan_actions.core import archive as archives
 from tripleo_plan_actions.core import deployment_parameters
 from tripleo_plan_actions.core import environment as environments
-from tripleo_plan_actions.core import history, revisions
+from tripleo_plan_actions.core import revisions
 from tripleo_plan_actions.core import plan as plans
 from tripleo_plan_actions.errors import PlanInputError
 from tripleo_plan_actions.operations.stack import (HeatCall, Replaying, Stamp, StackOperation, StackState,
@@ -169,4 +169,4 @@ def _kept(given: Mapping[str, bytes], user_files: Mapping[str, bytes], parameter
 
 def _replay_archive(record: Mapping[str, Any], contents: Mapping[str, bytes]) -> bytes:
     """The record's replay archive: every input it references, by sha256 (deterministic bytes)."""
-    return archives.write_archive({digest: contents[digest] for digest in sorted(history.digests(record))})
+    return archives.write_archive({digest: contents[digest] for digest in revisions.stored_inputs(record)})

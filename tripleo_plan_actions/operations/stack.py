@@ -23,7 +23,7 @@ import time
 from typing import Any, Callable, Mapping
 
 from tripleo_plan_actions.core import archive as archives
-from tripleo_plan_actions.core import history, revisions
+from tripleo_plan_actions.core import revisions
 from tripleo_plan_actions.core import plan as plans
 from tripleo_plan_actions.errors import PlanError, PlanInputError
 from tripleo_plan_actions.operations import inputs, records
@@ -170,7 +170,7 @@ def read_contents(store: PlanStore, plan: str, record: Mapping[str, Any] | None)
         return {}
     if record.get("replay"):
         return archives.read_archive(store.input(plan, record["replay"]), max_total_bytes=1 << 40)
-    return {digest: store.input(plan, digest) for digest in sorted(history.digests(record))}
+    return {digest: store.input(plan, digest) for digest in sorted(revisions.stored_inputs(record))}
 
 
 def read_state(ctx: Context, request: Common, *, all_records: bool = False,
