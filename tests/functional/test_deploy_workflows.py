@@ -28,8 +28,18 @@ EXTRA_ENV = "parameter_defaults:\n  CloudName: extra.example.com\n"
 
 
 def operate(client, operation, **inputs):
-    return client.run("tripleo_plan.deploy.operate", {"plan": PLAN, "operation": operation, **inputs},
-                      timeout=600)["output"]["result"]
+    """ONE execution of the operation's own workflow, tripleo_plan.deploy.<operation>."""
+    return client.run(f"tripleo_plan.deploy.{operation}", {"plan": PLAN, **inputs}, timeout=600)["output"]["result"]
+
+
+def containers(swift, plan):
+    """Every object of the plan's two containers with its ETag, and their metadata."""
+    found = {}
+    for container in (plan, f"{plan}-tripleo-plan"):
+        headers, listing = swift.get_container(container, full_listing=True)
+        meta = {k: v for k, v in headers.items() if k.startswith("x-container-meta-")}
+        found[container] = (meta, {o["name"]: o["hash"] for o in listing})
+    return found
 
 
 def files_without_identifier(heat, stack):
@@ -157,6 +167,46 @@ def test_dry_run_changes_nothing(deployed, client, heat, swift):
     assert heat.stacks.get(PLAN).updated_time == stack.updated_time
 
 
+DRY_ENV = {"path": "/home/stack/dry/env.yaml",
+           "content": "resource_registry:\n  OS::TripleO::Server::Config: dry-config.yaml\n"
+                      "parameter_defaults:\n  CloudName: dry.example.com\n"}
+DRY_FILES = {"/home/stack/dry/dry-config.yaml": USER_NESTED}
+
+
+@pytest.mark.parametrize("operation", ["update", "upgrade"])
+def test_a_dry_run_with_user_files_leaves_swift_byte_identical(deployed, client, heat, swift, operation):
+    from tripleo_plan_actions.storage import lock
+
+    before = containers(swift, PLAN)
+    stack = heat.stacks.get(PLAN)
+    extra = {"templates_dir": str(EXAMPLE)} if operation == "upgrade" else {}
+    result = operate(client, operation, environments=[DRY_ENV], user_files=DRY_FILES,
+                     parameters={"CloudName": "dry-run.example.com"}, dry_run=True, **extra)
+    assert result["dry_run"] and result["revision"] is None and result["preview"]
+    assert "/home/stack/dry/env.yaml" in result["environments"]
+    assert containers(swift, PLAN) == before  # no input, no record, no plan file: listing and ETags
+    assert client.environment(lock.name(PLAN)) is None
+    assert heat.stacks.get(PLAN).updated_time == stack.updated_time
+
+
+def test_the_deprecated_operate_still_runs_and_refuses_what_an_operation_cannot_take(deployed, client):
+    preview = client.run("tripleo_plan.deploy.operate", {"plan": PLAN, "operation": "scale", "dry_run": True,
+                                                         "role_counts": {"Compute": 2}})["output"]["result"]
+    assert preview["dry_run"] and preview["operation"] == "scale"
+    with pytest.raises(OperationFailed) as refused:
+        client.run("tripleo_plan.deploy.operate", {"plan": PLAN, "operation": "undeploy",
+                                                   "environments": [{"path": "environments/debug.yaml"}]})
+    assert refused.value.execution["state_info"].startswith("undeploy does not take environments")
+
+
+def test_an_operation_refuses_an_input_it_does_not_take_naming_it(deployed, client):
+    from tripleo_plan_actions.errors import ServiceError
+
+    with pytest.raises(ServiceError) as refused:
+        client.start("tripleo_plan.deploy.scale", {"plan": PLAN, "role_counts": {"Compute": 2}, "to": 3})
+    assert "to" in str(refused.value) and "unexpected" in str(refused.value).lower()
+
+
 def test_a_lock_left_by_a_dead_execution_is_released(deployed, client, swift):
     from tripleo_plan_actions.core import revisions
 
@@ -184,19 +234,19 @@ resources:
 
 def test_two_operations_started_together_exactly_one_runs(deployed, client):
     # An update that takes 8 s or more, so that the two executions surely overlap.
-    slow = {"plan": PLAN, "operation": "update",
+    slow = {"plan": PLAN,
             "environments": [{"path": "/home/stack/slow.yaml", "content": SLOW_ENV}],
             "user_files": {"/home/stack/slow-post-deploy.yaml": SLOW_TEMPLATE}}
     import time
 
     from tripleo_plan_actions.storage import lock
 
-    started = [client.start("tripleo_plan.deploy.operate", slow)]
+    started = [client.start("tripleo_plan.deploy.update", slow)]
     deadline = time.monotonic() + 60
     while client.environment(lock.name(PLAN)) is None:  # the first holds the plan's lock ...
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    started.append(client.start("tripleo_plan.deploy.operate", slow))  # ... while the second starts
+    started.append(client.start("tripleo_plan.deploy.update", slow))  # ... while the second starts
     outcomes = []
     for execution in started:
         try:
@@ -251,8 +301,11 @@ def test_undeploy_deletes_the_stack_and_is_recorded(deployed, client, heat, swif
 
 def test_dry_run_of_a_first_deploy_creates_nothing(undercloud, client, heat, swift):
     client.run("tripleo_plan.plan.create", {"plan": "small-preview", "templates_dir": str(EXAMPLE)})
-    result = client.run("tripleo_plan.deploy.operate", {"plan": "small-preview", "operation": "deploy",
-                                                        "dry_run": True})["output"]["result"]
+    before = containers(swift, "small-preview")
+    result = client.run("tripleo_plan.deploy.deploy", {"plan": "small-preview", "dry_run": True,
+                                                       "environments": [DRY_ENV], "user_files": DRY_FILES})
+    result = result["output"]["result"]
     assert result["dry_run"] and result["preview"]["create"] > 0
+    assert containers(swift, "small-preview") == before
     assert not [s for s in heat.stacks.list() if s.stack_name == "small-preview"]
     assert SwiftPlanStore(swift).revision_numbers("small-preview") == [1]  # the plan's create only

@@ -15,7 +15,6 @@ from tripleo_plan_actions.client import OperationFailed
 from tripleo_plan_actions.storage.swift import SwiftPlanStore
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "small-overcloud"
-OPERATE = "tripleo_plan.deploy.operate"
 ADMIN_PASSWORD = "s3cret-admin-pw"
 NAME_ENV = {"path": "/home/stack/name.yaml", "content": "parameter_defaults: {CloudName: named.example.com}\n"}
 # A post-deploy step that takes a few seconds: time to look at a running operation.
@@ -38,18 +37,18 @@ def stack_environment(heat, plan):
 def test_the_story_create_deploy_update_update_fail_rollback(client, heat, swift):
     plan = "storied"
     outputs = [client.run("tripleo_plan.plan.create", {"plan": plan, "templates_dir": str(EXAMPLE)})["output"]]
-    outputs.append(run(client, OPERATE, plan, operation="deploy", parameters={"AdminPassword": ADMIN_PASSWORD},
+    outputs.append(run(client, "tripleo_plan.deploy.deploy", plan, parameters={"AdminPassword": ADMIN_PASSWORD},
                        environments=[{"path": "environments/debug.yaml"}]))
     second = stack_environment(heat, plan)
-    outputs.append(run(client, OPERATE, plan, operation="update"))
+    outputs.append(run(client, "tripleo_plan.deploy.update", plan))
     assert stack_environment(heat, plan) == second  # nothing given: the same inputs again
-    outputs.append(run(client, OPERATE, plan, operation="update", environments=[NAME_ENV]))
+    outputs.append(run(client, "tripleo_plan.deploy.update", plan, environments=[NAME_ENV]))
     with pytest.raises(OperationFailed, match="Test Resource failed"):
-        run(client, OPERATE, plan, operation="update", environments=[{"path": "environments/broken-post-deploy.yaml"}])
+        run(client, "tripleo_plan.deploy.update", plan, environments=[{"path": "environments/broken-post-deploy.yaml"}])
     with pytest.raises(OperationFailed, match="cannot roll back to revision 5: its update did not succeed "
                                               r"\(status failed\); revisions you can roll back to: 2, 3, 4"):
-        run(client, OPERATE, plan, operation="rollback", rollback_to=5)
-    rolled = run(client, OPERATE, plan, operation="rollback", rollback_to=2)
+        run(client, "tripleo_plan.deploy.rollback", plan, to=5)
+    rolled = run(client, "tripleo_plan.deploy.rollback", plan, to=2)
     outputs.append(rolled)
     assert rolled["revision"] == 6 and rolled["stack_status"] == "UPDATE_COMPLETE"
     assert stack_environment(heat, plan) == second  # exactly the second revision's environment again
@@ -110,14 +109,13 @@ def test_the_story_create_deploy_update_update_fail_rollback(client, heat, swift
 def test_two_operations_started_together_exactly_one_runs(client, heat):
     plan = "racing"
     client.run("tripleo_plan.plan.create", {"plan": plan, "templates_dir": str(EXAMPLE)})
-    run(client, OPERATE, plan, operation="deploy")
+    run(client, "tripleo_plan.deploy.deploy", plan)
     started = []
     barrier = threading.Barrier(2)
 
     def start(cloud_name):
         barrier.wait()
-        started.append(client.start(OPERATE, {"plan": plan, "operation": "update",
-                                              "parameters": {"CloudName": cloud_name}})["id"])
+        started.append(client.start("tripleo_plan.deploy.update", {"plan": plan, "parameters": {"CloudName": cloud_name}})["id"])
 
     threads = [threading.Thread(target=start, args=(f"{n}.example.com",)) for n in ("a", "b")]
     for thread in threads:
@@ -142,7 +140,7 @@ def test_two_operations_started_together_exactly_one_runs(client, heat):
 def test_status_while_an_operation_runs(client, heat):
     plan = "watched"
     client.run("tripleo_plan.plan.create", {"plan": plan, "templates_dir": str(EXAMPLE)})
-    execution = client.start(OPERATE, {"plan": plan, "operation": "deploy", "environments": [SLOW_ENV],
+    execution = client.start("tripleo_plan.deploy.deploy", {"plan": plan, "environments": [SLOW_ENV],
                                        "user_files": {"/home/stack/slow-post.yaml": SLOW_POST}})["id"]
     seen = []
     deadline = time.monotonic() + 120

@@ -13,7 +13,6 @@ from tripleo_plan_actions.storage import lock
 from tripleo_plan_actions.undercloud.local import LocalUndercloud
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "small-overcloud"
-OPERATE = "tripleo_plan.deploy.operate"
 SLOW_ENV = {"path": "/home/stack/slow.yaml",
             "content": "resource_registry:\n  OS::TripleO::PostDeploy: slow-post.yaml\n"}
 SLOW_FILES = {"/home/stack/slow-post.yaml": (
@@ -51,7 +50,7 @@ def wait_for_step(client, execution, step, timeout=120):
 def deploying(client, plan):
     """Create ``plan`` and start a deploy that takes a few seconds; return once Heat works on it."""
     client.run("tripleo_plan.plan.create", {"plan": plan, "templates_dir": str(EXAMPLE)})
-    execution = client.start(OPERATE, {"plan": plan, "operation": "deploy", "environments": [SLOW_ENV],
+    execution = client.start("tripleo_plan.deploy.deploy", {"plan": plan, "environments": [SLOW_ENV],
                                        "user_files": SLOW_FILES})["id"]
     wait_for_step(client, execution, "wait")
     return execution
@@ -78,7 +77,7 @@ def test_swift_dies_while_heat_works(cloud, client):
     assert status["state"] == "idle" and status["last"]["status"] == "interrupted"
 
     # The stack exists (Heat finished it) but no deploy ever succeeded: deploy again updates it.
-    again = run(client, OPERATE, plan, operation="deploy")
+    again = run(client, "tripleo_plan.deploy.deploy", plan)
     assert again["revision"] == 3 and again["stack_status"] == "UPDATE_COMPLETE"
     listed = run(client, "tripleo_plan.history.list", plan)["revisions"]
     assert [(r["number"], r["status"]) for r in listed] == [(3, "succeeded"), (2, "interrupted"),
@@ -93,13 +92,13 @@ def test_heat_down_when_an_operation_starts_writes_nothing(cloud, client):
     cloud.stop_service("heat")
     try:
         with pytest.raises(OperationFailed, match="a service could not be reached: .*127.0.0.1"):
-            run(client, OPERATE, plan, operation="deploy")
+            run(client, "tripleo_plan.deploy.deploy", plan)
     finally:
         cloud.start_service("heat")
     listed = run(client, "tripleo_plan.history.list", plan)["revisions"]
     assert [(r["number"], r["operation"]) for r in listed] == [(1, "create")]  # no trace of a half start
     assert client.environment(lock.name(plan)) is None
-    assert run(client, OPERATE, plan, operation="deploy")["stack_status"] == "CREATE_COMPLETE"
+    assert run(client, "tripleo_plan.deploy.deploy", plan)["stack_status"] == "CREATE_COMPLETE"
 
 
 def test_mistral_restarted_while_heat_works(cloud, client):
@@ -131,10 +130,10 @@ def test_mistral_restarted_while_heat_works(cloud, client):
     status = run(client, "tripleo_plan.history.status", plan)
     assert status["state"] == "running" and status["running"]["execution"] == execution
     with pytest.raises(OperationFailed, match=f"plan {plan} is busy: deploy running in Mistral execution {execution}"):
-        run(client, OPERATE, plan, operation="deploy")
+        run(client, "tripleo_plan.deploy.deploy", plan)
     client.cancel(execution)
     listed = run(client, "tripleo_plan.history.list", plan)["revisions"]
     assert (listed[0]["number"], listed[0]["status"]) == (2, "interrupted")
     assert f"execution {execution} ended CANCELLED" in listed[0]["message"]
-    again = run(client, OPERATE, plan, operation="deploy")
+    again = run(client, "tripleo_plan.deploy.deploy", plan)
     assert again["revision"] == 3 and again["stack_status"] == "UPDATE_COMPLETE"

@@ -58,8 +58,8 @@ def _time(stamp):
 
 
 def operate(client, mistral, times, operation, **inputs):
-    return run(client, mistral, times, operation, "tripleo_plan.deploy.operate",
-               {"plan": PLAN, "operation": operation, "timeout": 50, **inputs})
+    return run(client, mistral, times, operation, f"tripleo_plan.deploy.{operation}",
+               {"plan": PLAN, "timeout": 50, **inputs})
 
 
 def environment_without_identifier(heat):

@@ -72,32 +72,52 @@ ACTIONS = _actions()
 WORKFLOWS = _workflows()
 
 
+def _agree(name: str, inputs: dict, parameters: dict, target: str) -> None:
+    """The workflow's inputs are exactly ``target``'s parameters, with the same defaults."""
+    assert set(inputs) == set(parameters), f"{name}: workflow inputs vs {target}"
+    for key, default in inputs.items():
+        wanted = parameters[key]
+        # A required input may be optional in the request (dataclass fields keep their order),
+        # which then refuses it missing (tests/unit/test_operations.py).
+        same = default == wanted or (default in EMPTY and wanted in EMPTY) or \
+            (default is Required and wanted is None)
+        assert same, f"{name}: input {key} defaults to {default!r}, {target} to {wanted!r}"
+
+
+def _fields(request: type) -> dict[str, object]:
+    import dataclasses
+
+    return {f.name: Required if f.default is dataclasses.MISSING else f.default for f in dataclasses.fields(request)}
+
+
 @pytest.mark.parametrize("name", sorted(WORKFLOWS))
 def test_each_task_passes_exactly_its_actions_parameters(name):
+    from tripleo_plan_actions.operations import STACK_OPERATIONS, operate
+
     inputs = _inputs(WORKFLOWS[name])
     for task_name, task in WORKFLOWS[name]["tasks"].items():
         action = task.get("action")
-        if action not in ACTIONS:
-            continue
-        parameters = _parameters(ACTIONS[action])
-        if task.get("input") == WHOLE_INPUT:
-            assert set(inputs) == set(parameters), f"{name}.{task_name}: workflow inputs vs {action}"
-            for key, default in inputs.items():
-                wanted = parameters[key]
-                # A required input may be optional in the action (dataclass fields keep their
-                # order), which then refuses it missing (tests/unit/test_operations.py).
-                same = default == wanted or (default in EMPTY and wanted in EMPTY) or \
-                    (default is Required and wanted is None)
-                assert same, f"{name}: input {key} defaults to {default!r}, {action} to {wanted!r}"
-        else:
+        if task.get("workflow") == "run":  # a stack operation: its whole input is the request
+            assert task["input"]["request"] == WHOLE_INPUT
+            operation = task["input"]["operation"]
+            if task["input"].get("legacy"):
+                _agree(name, inputs, {"plan": Required, "operation": "deploy", **operate.DEFAULTS}, "operate")
+            else:
+                _agree(name, inputs, _fields(STACK_OPERATIONS[operation].Request), f"{operation}.Request")
+        elif action in ACTIONS:
+            parameters = _parameters(ACTIONS[action])
             given = set(task.get("input") or {})
             required = {k for k, v in parameters.items() if v is Required}
             assert given <= set(parameters), f"{name}.{task_name}: {sorted(given - set(parameters))}"
             assert required <= given, f"{name}.{task_name} misses {sorted(required - given)}"
+        else:
+            assert action is None or action.startswith("std."), f"{name}.{task_name}: unknown {action}"
 
 
 @pytest.mark.parametrize("name", sorted(WORKFLOWS))
 def test_contract_document_lists_each_workflows_inputs(name):
+    if name == "tripleo_plan.deploy.run":
+        return  # the shared steps, not called directly
     documented = _documented()
     assert name in documented, f"doc/contracts.rst has no ``{name}(...)`` signature line"
     inputs = _inputs(WORKFLOWS[name])
@@ -111,7 +131,18 @@ def test_the_document_lists_no_workflow_that_does_not_exist():
 def test_every_stack_operation_has_its_workflow_and_request():
     from tripleo_plan_actions.operations import STACK_OPERATIONS
 
-    for operation, module in STACK_OPERATIONS.items():
-        workflow = WORKFLOWS[f"tripleo_plan.deploy.{operation}"]
-        action = ACTIONS[workflow["tasks"]["start"]["action"]]
-        assert issubclass(action, module.Request)
+    for operation in STACK_OPERATIONS:
+        task = WORKFLOWS[f"tripleo_plan.deploy.{operation}"]["tasks"]["run"]
+        assert task == {"workflow": "run", "input": {"operation": operation, "request": WHOLE_INPUT},
+                        "publish": {"result": "<% task().result.result %>"}}
+
+
+def test_the_thin_client_sends_each_operation_only_what_its_workflow_takes():
+    from tripleo_plan_actions.client import api
+
+    shipping = {"user_files", "user_upload", "local_templates_dir"}
+    not_from_the_client = {"upload"}  # an upgrade's new tree: the client names a directory on the undercloud
+    for operation, takes in api.OPERATION_INPUTS.items():
+        inputs = set(_inputs(WORKFLOWS[f"tripleo_plan.deploy.{operation}"])) - {"plan"} - not_from_the_client
+        sent = takes | api.COMMON_INPUTS | (shipping if "environments" in takes else set())
+        assert sent == inputs, operation

@@ -1,88 +1,37 @@
 """The stack operations' actions: thin adapters over :mod:`tripleo_plan_actions.operations`.
 
-``tripleo_plan.deploy.start_<operation>`` starts one operation (its parameters are exactly the
-operation's ``Request``: the workflow of the same name passes its whole input); the workflow then
+Every stack operation's workflow hands its whole input to the shared sub-workflow
+``tripleo_plan.deploy.run``: ``tripleo_plan.deploy.start`` starts the operation, the workflow then
 polls ``tripleo_plan.deploy.stack_status`` (a Mistral retry: no executor thread is held while Heat
-works) and ends with ``tripleo_plan.deploy.finish``.  ``tripleo_plan.deploy.start`` is the
-deprecated start of ``tripleo_plan.deploy.operate``.
+works) and ends with ``tripleo_plan.deploy.finish``.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from tripleo_plan_actions.actions.base import PlanAction, operation_context
-from tripleo_plan_actions.operations import deploy, finish, operate, rollback, scale, undeploy, update, upgrade
+from tripleo_plan_actions.operations import STACK_OPERATIONS, finish, operate
 from tripleo_plan_actions.services import connections
 
 
-class _Start(PlanAction):
-    """Start the operation of the request this action is (a subclass mixes one in first)."""
-
-    @staticmethod
-    def start(request: Any, ctx: Any) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
-        return type(self).start(self, operation_context(services, context))
-
-
-class StartDeploy(deploy.Request, _Start):
-    """``tripleo_plan.deploy.start_deploy``: see :mod:`tripleo_plan_actions.operations.deploy`."""
-
-    start = staticmethod(deploy.start)
-
-
-class StartUpdate(update.Request, _Start):
-    """``tripleo_plan.deploy.start_update``: see :mod:`tripleo_plan_actions.operations.update`."""
-
-    start = staticmethod(update.start)
-
-
-class StartUpgrade(upgrade.Request, _Start):
-    """``tripleo_plan.deploy.start_upgrade``: see :mod:`tripleo_plan_actions.operations.upgrade`."""
-
-    start = staticmethod(upgrade.start)
-
-
-class StartScale(scale.Request, _Start):
-    """``tripleo_plan.deploy.start_scale``: see :mod:`tripleo_plan_actions.operations.scale`."""
-
-    start = staticmethod(scale.start)
-
-
-class StartRollback(rollback.Request, _Start):
-    """``tripleo_plan.deploy.start_rollback``: see :mod:`tripleo_plan_actions.operations.rollback`."""
-
-    start = staticmethod(rollback.start)
-
-
-class StartUndeploy(undeploy.Request, _Start):
-    """``tripleo_plan.deploy.start_undeploy``: see :mod:`tripleo_plan_actions.operations.undeploy`."""
-
-    start = staticmethod(undeploy.start)
-
-
 class StartOperation(PlanAction):
-    """DEPRECATED (``tripleo_plan.deploy.operate``'s start): ``operation`` and every input of every
-    operation; an input the operation cannot take is refused (:mod:`~tripleo_plan_actions.operations.operate`)."""
+    """``tripleo_plan.deploy.start``: start stack operation ``operation`` with ``request``, the
+    whole input of the operation's workflow (the fields of its ``Request``; any other is refused
+    naming it).  ``legacy``: ``request`` is the deprecated ``operate`` input, mapped by
+    :func:`tripleo_plan_actions.operations.operate.request`."""
 
-    def __init__(self, plan: str, operation: str = "deploy", environments: list | None = None,
-                 user_files: dict | None = None, parameters: dict | None = None,
-                 remove_environments: list | None = None, reset_environments: bool = False,
-                 reset_parameters: bool = False, unset_parameters: list | None = None,
-                 role_counts: dict | None = None, dry_run: bool = False, timeout: int = 240,
-                 upload: str | None = None, templates_dir: str | None = None,
-                 rollback_to: int | None = None, force_unlock: bool = False, history_limit: int | None = None,
-                 user_upload: str | None = None, local_templates_dir: str | None = None) -> None:
-        given = dict(locals())
-        del given["self"], given["plan"], given["operation"]
-        self.plan, self.operation, self.given = plan, operation, given
+    def __init__(self, operation: str, request: dict, legacy: bool = False) -> None:
+        self.operation = operation
+        self.request = request
+        self.legacy = legacy
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
-        from tripleo_plan_actions.operations import STACK_OPERATIONS
-
-        request = operate.request(self.operation, self.plan, self.given)
-        return STACK_OPERATIONS[self.operation].start(request, operation_context(services, context))
+        request = dict(self.request or {})
+        if self.legacy:
+            parsed = operate.request(request.pop("operation", self.operation), request.pop("plan", None), request)
+        else:
+            parsed = operate.parse(self.operation, request)
+        return STACK_OPERATIONS[self.operation].start(parsed, operation_context(services, context))
 
 
 class StackStatus(PlanAction):

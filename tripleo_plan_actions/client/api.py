@@ -154,6 +154,12 @@ class MistralClient:
         found = self._call("GET", f"/executions/{execution_id}/tasks")
         return sorted(found.get("tasks", []), key=lambda t: t.get("created_at") or "")
 
+    def sub_execution(self, task_execution_id: str) -> dict[str, Any] | None:
+        """The workflow execution a workflow task started (None before it exists; 1 read)."""
+        query = urllib.parse.urlencode({"task_execution_id": task_execution_id})
+        found = self._call("GET", f"/executions?{query}").get("executions", [])
+        return found[0] if found else None
+
     def latest_action_result(self, task_execution_id: str) -> Any:
         """The result of the newest action execution of a task (a retried task has one per try), or
         None when none has finished yet (1 read)."""
@@ -167,12 +173,17 @@ class MistralClient:
 
     def progress(self, execution_id: str) -> "Progress":
         """Where an execution is: its state, the running step and, while the ``wait`` step polls a
-        stack, the top-level Heat resources done out of total.  Reads: the execution, its tasks,
-        and the wait step's latest result (3 reads while a stack operation runs, fewer otherwise)."""
+        stack, the top-level Heat resources done out of total.  A step that is a sub-workflow (a
+        stack operation's shared ``run``) is looked into: its own running step is the step.
+        Reads: the execution, its tasks, the sub-workflow and its tasks, and the wait step's latest
+        result (5 reads while a stack operation runs, fewer otherwise)."""
         execution = self.execution(execution_id)
         if execution["state"] in FINAL_STATES:
             return Progress(execution, None, None, None)
         task = current_task(self.tasks(execution_id))
+        if task is not None and task.get("type") == "WORKFLOW":
+            inner = self.sub_execution(task["id"])
+            task = current_task(self.tasks(inner["id"])) if inner else None
         step = task["name"] if task else None
         resources = stack_status = None
         if task is not None and task["name"] == WAIT_STEP and task.get("state") not in FINAL_STATES:
@@ -367,7 +378,32 @@ class SwiftUploader:
 
 DEFAULT_TEMPLATES = "/usr/share/openstack-tripleo-heat-templates"
 TEMPLATES_ENV = "TRIPLEO_PLAN_TEMPLATES"
-OPERATE = "tripleo_plan.deploy.operate"
+#: The inputs every stack operation's workflow takes (besides ``plan``).
+COMMON_INPUTS = frozenset({"dry_run", "timeout", "force_unlock", "history_limit"})
+_FILES = frozenset({"environments", "parameters", "remove_environments"})
+_REPLAYING = _FILES | {"reset_environments", "reset_parameters", "unset_parameters"}
+#: What else each ``tripleo_plan.deploy.<operation>`` takes from the client (the shipping of
+#: ``environments`` adds ``user_files``, ``user_upload`` and ``local_templates_dir``); checked
+#: against the workbook by tests/unit/test_client.py.
+OPERATION_INPUTS: dict[str, frozenset[str]] = {
+    "deploy": _FILES, "update": _REPLAYING, "upgrade": _REPLAYING | {"templates_dir"},
+    "scale": _REPLAYING | {"role_counts"}, "rollback": frozenset({"to"}), "undeploy": frozenset()}
+
+
+def _given(value: Any) -> bool:
+    """Whether an option was given a value (not None, False or empty; 0 is a value)."""
+    if value is None or value is False:
+        return False
+    return not isinstance(value, (list, tuple, Mapping)) or bool(value)
+
+
+def _plain(value: Any) -> Any:
+    """A sequence or mapping option as JSON wants it."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return value
 
 
 class PlanClient:
@@ -516,16 +552,32 @@ class PlanClient:
         return self.run("tripleo_plan.plan.delete", {"plan": plan, "force": force}, **watching)
 
     # -- the stack's life cycle --------------------------------------------------------------
-    def operation_inputs(self, plan: str, operation: str, environments: Sequence[str] = (), *,
-                         parameters: Mapping[str, Any] | None = None, role_counts: Mapping[str, int] | None = None,
-                         remove_environments: Sequence[str] = (), reset_environments: bool = False,
-                         reset_parameters: bool = False, unset_parameters: Sequence[str] = (),
-                         dry_run: bool = False, templates_dir: str | None = None,
-                         rollback_to: int | None = None, timeout_minutes: int | None = None,
-                         force_unlock: bool = False, history_limit: int | None = None) -> dict[str, Any]:
-        """The ``operate`` input for an operation, the ``-e`` files resolved and shipped (inline,
-        or ONE archive upload when they are large or binary).  Raises MissingUserFile before
-        anything is sent when an environment file or a file it references is missing."""
+    def operation_inputs(self, plan: str, operation: str, environments: Sequence[str] = (),
+                         **options: Any) -> dict[str, Any]:
+        """The input of ``tripleo_plan.deploy.<operation>``: the ``-e`` files resolved and shipped
+        (inline, or ONE archive upload when they are large or binary) and the ``options`` that
+        operation takes (:data:`OPERATION_INPUTS`; ``timeout_minutes`` is its ``timeout``).  An
+        option it does not take, given a value, raises PlanInputError naming it; a missing
+        environment file (or a file it references) raises MissingUserFile: before anything is sent."""
+        if operation not in OPERATION_INPUTS:
+            raise PlanInputError(f"operation {operation!r} is not one of {', '.join(OPERATION_INPUTS)}")
+        takes = OPERATION_INPUTS[operation]
+        options = {("timeout" if k == "timeout_minutes" else "to" if k == "rollback_to" else k): v
+                   for k, v in options.items()}
+        given = {k: v for k, v in options.items() if _given(v)}
+        refused = sorted(set(given) - takes - COMMON_INPUTS) + (["environments"] if environments and
+                                                                 "environments" not in takes else [])
+        if refused:
+            raise PlanInputError(f"{operation} does not take {', '.join(refused)}")
+        inputs: dict[str, Any] = {"plan": plan, **{k: _plain(v) for k, v in given.items()}}
+        if inputs.get("templates_dir"):
+            inputs["templates_dir"] = os.path.abspath(inputs["templates_dir"])
+        if "environments" in takes:
+            inputs.update(self._shipped(environments))
+        return inputs
+
+    def _shipped(self, environments: Sequence[str]) -> dict[str, Any]:
+        """``environments``, ``user_files`` and, when needed, ``local_templates_dir`` and ``user_upload``."""
         from tripleo_plan_actions.core import references
 
         cwd = self.cwd or os.getcwd()
@@ -534,16 +586,7 @@ class PlanClient:
         classified = [references.classify(e, cwd, templates, local) for e in environments]
         closure = references.user_file_closure([e.path for e in classified if e.source == "user"], local, templates)
         shipment = references.ship(classified, closure, local, self.inline_limit)
-        inputs: dict[str, Any] = {
-            "plan": plan, "operation": operation, "environments": shipment.environments,
-            "user_files": shipment.user_files, "parameters": dict(parameters or {}),
-            "role_counts": dict(role_counts or {}), "remove_environments": list(remove_environments),
-            "reset_environments": reset_environments, "reset_parameters": reset_parameters,
-            "unset_parameters": list(unset_parameters), "dry_run": dry_run,
-            "templates_dir": os.path.abspath(templates_dir) if templates_dir else None,
-            "rollback_to": rollback_to, "force_unlock": force_unlock, "history_limit": history_limit}
-        if timeout_minutes is not None:
-            inputs["timeout"] = timeout_minutes
+        inputs: dict[str, Any] = {"environments": shipment.environments, "user_files": shipment.user_files}
         if templates and any(r.source == "plan" for r in closure):
             inputs["local_templates_dir"] = templates
         if shipment.archive is not None:
@@ -554,10 +597,11 @@ class PlanClient:
                 on_progress: Callable[[Progress], None] | None = None,
                 on_start: Callable[[str], None] | None = None, **options: Any) -> dict[str, Any]:
         """Run ``operation`` (deploy, update, upgrade, scale, rollback, undeploy) on ``plan``'s stack:
-        ONE execution of tripleo_plan.deploy.operate.  ``environments``: the ``-e`` files in
-        order; ``options``: see :meth:`operation_inputs`.  The finished revision (or, for a dry
+        ONE execution of ``tripleo_plan.deploy.<operation>``.  ``environments``: the ``-e`` files
+        in order; ``options``: see :meth:`operation_inputs`.  The finished revision (or, for a dry
         run, the preview)."""
-        return self.run(OPERATE, self.operation_inputs(plan, operation, environments, **options),
+        return self.run(f"tripleo_plan.deploy.{operation}", self.operation_inputs(plan, operation, environments,
+                                                                                  **options),
                         on_progress=on_progress, on_start=on_start)
 
     def deploy(self, plan: str, environments: Sequence[str] = (), **options: Any) -> dict[str, Any]:
@@ -574,7 +618,7 @@ class PlanClient:
         return self.operate(plan, "scale", environments, role_counts=role_counts, **options)
 
     def rollback(self, plan: str, to: int, **options: Any) -> dict[str, Any]:
-        return self.operate(plan, "rollback", rollback_to=to, **options)
+        return self.operate(plan, "rollback", to=to, **options)
 
     def undeploy(self, plan: str, **options: Any) -> dict[str, Any]:
         return self.operate(plan, "undeploy", **options)

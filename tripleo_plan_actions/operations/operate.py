@@ -23,6 +23,21 @@ DEFAULTS: dict[str, Any] = {
 RENAMED = {"rollback_to": "to"}
 
 
+def parse(operation: str, given: Mapping[str, Any]) -> Any:
+    """The ``Request`` of ``operation`` from its workflow's input; PlanInputError names an input
+    it does not take (Mistral refuses those at the workflow already) or a missing ``plan``."""
+    if operation not in STACK_OPERATIONS:
+        raise PlanInputError(f"operation {operation!r} is not one of {', '.join(STACK_OPERATIONS)}")
+    module = STACK_OPERATIONS[operation]
+    fields = {field.name for field in dataclasses.fields(module.Request)}
+    unknown = sorted(set(given) - fields)
+    if unknown:
+        raise PlanInputError(f"{operation} does not take {', '.join(unknown)} (it takes {', '.join(sorted(fields))})")
+    if "plan" not in given:
+        raise PlanInputError(f"{operation} needs plan")
+    return module.Request(**given)
+
+
 def request(operation: str, plan: str, given: Mapping[str, Any]) -> Any:
     """The ``Request`` of ``operation`` from ``operate``'s inputs; PlanInputError names an input
     the operation does not take, or an operation that does not exist."""

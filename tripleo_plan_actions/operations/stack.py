@@ -134,6 +134,7 @@ class StackOperation:
     close: dict[str, Any] | None = None
     inputs: dict[str, bytes] = dataclasses.field(default_factory=dict)
     plan_write: tuple[dict[str, bytes], dict[str, bytes]] | None = None
+    history_limit: int | None = None
 
     @property
     def environments(self) -> list[str]:
@@ -198,7 +199,8 @@ def perform(op: StackOperation, ctx: Context) -> dict[str, Any]:
     """Apply ``op``: for a dry run only Heat's preview; else close, write, record, call Heat.
     A Heat refusal completes the record ``failed`` and is raised."""
     result = {"plan": op.plan, "operation": op.operation, "revision": None, "dry_run": op.dry_run,
-              "stack": None, "environments": op.environments, "preview": None}
+              "stack": None, "environments": op.environments, "preview": None,
+              "timeout": op.call.timeout, "history_limit": op.history_limit}
     if op.dry_run:
         return {**result, "preview": preview(op, ctx)}
     store = ctx.store
@@ -241,6 +243,12 @@ Reader = Callable[[Context, Any], StackState]
 Preparer = Callable[[Any, StackState, Stamp], StackOperation]
 
 
+def _prepared(prepare: Preparer, request: Common, state: StackState, stamp: Stamp) -> StackOperation:
+    op = prepare(request, state, stamp)
+    op.history_limit = request.history_limit
+    return op
+
+
 def start(operation: str, read: Reader, prepare: Preparer, request: Common, ctx: Context) -> dict[str, Any]:
     """Run one stack operation: ``read(ctx, request)`` the state, ``prepare(request, state,
     stamp)`` the value, :func:`perform` it — under the plan's lock, which stays held until
@@ -249,13 +257,13 @@ def start(operation: str, read: Reader, prepare: Preparer, request: Common, ctx:
     check_common(request)
     with inputs.consuming(ctx.store, getattr(request, "user_upload", None)):
         if request.dry_run:
-            return perform(prepare(request, read(ctx, request), stamp(ctx)), ctx)
+            return perform(_prepared(prepare, request, read(ctx, request), stamp(ctx)), ctx)
         lock = ctx.lock(request.plan)
         if request.force_unlock:
             lock.force()
         lock.acquire(ctx.execution, operation)
         try:
-            return perform(prepare(request, read(ctx, request), stamp(ctx)), ctx)
+            return perform(_prepared(prepare, request, read(ctx, request), stamp(ctx)), ctx)
         except BaseException:
             lock.release(ctx.execution)
             raise
