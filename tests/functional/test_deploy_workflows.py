@@ -100,12 +100,13 @@ def test_update_without_environment_files_replays_them(deployed, client, heat, u
     swift_log, heat_log = undercloud.request_log("swift"), undercloud.request_log("heat")
     swift_mark, heat_mark = swift_log.mark(), heat_log.mark()
     result = operate(client, "update")
-    # Server side, counted at Swift: plan archive, revision listing, last revision, the user env file
-    # and the user file it references, pending record; then last revision, plan archive,
-    # plan archive (plan-environment.yaml already shows this list: nothing to write), final record,
-    # revision listing (the history limit: nothing to prune).  Heat: one full PUT update.
+    # Server side, counted at Swift: plan archive, revision listing, last revision, its replay
+    # archive (the user env file and the user file it references, in ONE object), pending record;
+    # then last revision, plan archive (plan-environment.yaml already shows this list: nothing to
+    # write), final record, revision listing (the history limit: nothing to prune).  Heat: one
+    # full PUT update.
     swift_calls = [r["method"] for r in swift_log.since(swift_mark) if not r["path"].startswith("/auth")]
-    assert swift_calls == ["GET"] * 5 + ["PUT"] + ["GET"] * 2 + ["PUT", "GET"]
+    assert swift_calls == ["GET"] * 4 + ["PUT"] + ["GET"] * 2 + ["PUT", "GET"]
     assert [r["method"] for r in heat_log.since(heat_mark) if r["method"] != "GET"] == ["PUT"]
     assert result["stack_status"] == "UPDATE_COMPLETE" and result["revision"] == 3
     assert environment_without_identifier(heat, stack) == before_env

@@ -42,7 +42,7 @@ def run(client, workflow, plan, **inputs):
 
 def wait_for_step(client, execution, step, timeout=120):
     deadline = time.monotonic() + timeout
-    while not any(t["name"] == step for t in client.tasks(execution)):
+    while (client.step(execution) or {}).get("name") != step:
         assert time.monotonic() < deadline, client.execution(execution)
         time.sleep(0.2)
 

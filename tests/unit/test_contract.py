@@ -134,7 +134,8 @@ def test_every_stack_operation_has_its_workflow_and_request():
     for operation in STACK_OPERATIONS:
         task = WORKFLOWS[f"tripleo_plan.deploy.{operation}"]["tasks"]["run"]
         assert task == {"workflow": "run", "input": {"operation": operation, "request": WHOLE_INPUT},
-                        "publish": {"result": "<% task().result.result %>"}}
+                        "publish": {"result": "<% task().result.result %>"},
+                        "on-error": ["fail(msg=<% task().result.result %>)"]}
 
 
 def test_the_thin_client_sends_each_operation_only_what_its_workflow_takes():

@@ -56,15 +56,16 @@ def _unreachable(error: Exception) -> bool:
     return isinstance(error, heat_exc.CommunicationError)
 
 
-def operation_context(services: connections.Connections, context: Any) -> Any:
+def operation_context(services: connections.Connections, context: Any, execution: str | None = None) -> Any:
     """The :class:`~tripleo_plan_actions.operations.context.Context` of this action run: the plan
-    store on Swift, Heat, Mistral, the execution and the user."""
+    store on Swift, Heat, Mistral, the execution (``execution``, else the action's own workflow
+    execution) and the user."""
     from tripleo_plan_actions.operations.context import Context
     from tripleo_plan_actions.services.heat_stacks import HeatStacks
     from tripleo_plan_actions.storage.swift import SwiftPlanStore
 
     return Context(store=SwiftPlanStore(services.swift()), stacks=HeatStacks(services.heat()),
-                   mistral=services.mistral(), execution=execution_id(context), user=user(context))
+                   mistral=services.mistral(), execution=execution or execution_id(context), user=user(context))
 
 
 def now() -> str:

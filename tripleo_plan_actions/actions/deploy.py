@@ -18,12 +18,15 @@ class StartOperation(PlanAction):
     """``tripleo_plan.deploy.start``: start stack operation ``operation`` with ``request``, the
     whole input of the operation's workflow (the fields of its ``Request``; any other is refused
     naming it).  ``legacy``: ``request`` is the deprecated ``operate`` input, mapped by
-    :func:`tripleo_plan_actions.operations.operate.request`."""
+    :func:`tripleo_plan_actions.operations.operate.request`.  ``execution``: the execution that
+    holds the lock and is recorded (the caller's, above the shared sub-workflow; default: this
+    action's own)."""
 
-    def __init__(self, operation: str, request: dict, legacy: bool = False) -> None:
+    def __init__(self, operation: str, request: dict, legacy: bool = False, execution: str | None = None) -> None:
         self.operation = operation
         self.request = request
         self.legacy = legacy
+        self.execution = execution
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
         request = dict(self.request or {})
@@ -31,7 +34,7 @@ class StartOperation(PlanAction):
             parsed = operate.request(request.pop("operation", self.operation), request.pop("plan", None), request)
         else:
             parsed = operate.parse(self.operation, request)
-        return STACK_OPERATIONS[self.operation].start(parsed, operation_context(services, context))
+        return STACK_OPERATIONS[self.operation].start(parsed, operation_context(services, context, self.execution))
 
 
 class StackStatus(PlanAction):
@@ -50,12 +53,14 @@ class FinishOperation(PlanAction):
     """Complete revision ``revision`` with the outcome of ``stack``; fail with the failed resources
     (see :mod:`tripleo_plan_actions.operations.finish`)."""
 
-    def __init__(self, plan: str, revision: int, stack: str, history_limit: int | None = None) -> None:
+    def __init__(self, plan: str, revision: int, stack: str, history_limit: int | None = None,
+                 execution: str | None = None) -> None:
         self.plan = plan
         self.revision = revision
         self.stack = stack
         self.history_limit = history_limit
+        self.execution = execution
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
-        return finish.finish(operation_context(services, context), self.plan, self.revision, self.stack,
-                             self.history_limit)
+        return finish.finish(operation_context(services, context, self.execution), self.plan, self.revision,
+                             self.stack, self.history_limit)

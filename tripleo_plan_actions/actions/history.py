@@ -83,8 +83,8 @@ class PlanStatus(PlanAction):
     Polled through the ``tripleo_plan.history.status`` workflow: one short execution per poll,
     no message queue.  (``mistral run-action`` would run it inside the engine's database
     transaction; calling back into Mistral's API from there hangs the local sqlite Mistral.)
-    Requests: Swift 1 listing + 1 GET (2 when an operation runs); while one runs, Mistral 2 GETs
-    (the execution, its tasks) and, during the stack wait, Heat 2 (the stack, its resources).
+    Requests: Swift 1 listing + 1 GET (2 when an operation runs); while one runs, Mistral 4 GETs
+    (the execution, its tasks, the shared sub-workflow and its tasks) and, during the stack wait, Heat 2 (the stack, its resources).
     """
 
     def __init__(self, plan: str) -> None:
@@ -108,7 +108,8 @@ class PlanStatus(PlanAction):
         state = mistral.execution_state(newest.get("execution"))
         step = progress = None
         if state is not None and state not in history.FINAL_STATES:
-            step = history.current_step(mistral.tasks(newest["execution"]))
+            task = mistral.step(newest["execution"])
+            step = task["name"] if task else None
             if step == "wait":
                 found = heat_stacks.with_progress(services.heat(), newest["stack"]["name"])
                 progress = found[1] if found else None

@@ -154,6 +154,16 @@ class MistralClient:
         found = self._call("GET", f"/executions/{execution_id}/tasks")
         return sorted(found.get("tasks", []), key=lambda t: t.get("created_at") or "")
 
+    def step(self, execution_id: str) -> dict[str, Any] | None:
+        """The task an execution is at (:func:`~tripleo_plan_actions.core.history.current_task`); when
+        that task runs a sub-workflow (a stack operation's shared ``run``), the task the sub-workflow
+        is at.  Reads: the tasks (1), and for a sub-workflow its execution and tasks (2 more)."""
+        task = current_task(self.tasks(execution_id))
+        if task is not None and task.get("type") == "WORKFLOW":
+            inner = self.sub_execution(task["id"])
+            task = current_task(self.tasks(inner["id"])) if inner else None
+        return task
+
     def sub_execution(self, task_execution_id: str) -> dict[str, Any] | None:
         """The workflow execution a workflow task started (None before it exists; 1 read)."""
         query = urllib.parse.urlencode({"task_execution_id": task_execution_id})
@@ -180,10 +190,7 @@ class MistralClient:
         execution = self.execution(execution_id)
         if execution["state"] in FINAL_STATES:
             return Progress(execution, None, None, None)
-        task = current_task(self.tasks(execution_id))
-        if task is not None and task.get("type") == "WORKFLOW":
-            inner = self.sub_execution(task["id"])
-            task = current_task(self.tasks(inner["id"])) if inner else None
+        task = self.step(execution_id)
         step = task["name"] if task else None
         resources = stack_status = None
         if task is not None and task["name"] == WAIT_STEP and task.get("state") not in FINAL_STATES:

@@ -64,9 +64,12 @@ def prepare(operation: str, request: WithFiles, state: StackState, stamp: Stamp,
     record["replay"] = plans.sha256(replay)
     action = "create" if state.stack is None else "update"
     plan_write = (state.files, state.new_files) if state.new_files is not None else None
+    stored = set(state.contents) | {(state.base or {}).get("replay")}  # the replayed revision's inputs
+    new = {path: content for path, content in {**kept, REPLAY_INPUT: replay}.items()
+           if plans.sha256(content) not in stored}
     return StackOperation(plan=request.plan, operation=operation, dry_run=request.dry_run, record=record,
                           call=HeatCall(action, arguments, request.timeout), stack=state.stack, close=close,
-                          inputs={**kept, REPLAY_INPUT: replay}, plan_write=plan_write)
+                          inputs=new, plan_write=plan_write)
 
 
 def _previous(request: WithFiles, files: Mapping[str, bytes], base: Mapping[str, Any] | None) -> list[dict]:
