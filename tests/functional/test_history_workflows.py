@@ -128,7 +128,7 @@ def test_two_operations_started_together_exactly_one_runs(client, heat):
             ended.append(client.wait(execution, timeout=600))
         except OperationFailed as failed:
             ended.append(failed.execution)
-    assert sorted(e["state"] for e in ended) == ["ERROR", "SUCCESS"]
+    assert sorted(e["state"] for e in ended) == ["ERROR", "SUCCESS"], [e.get("state_info") for e in ended]
     winner = next(e for e in ended if e["state"] == "SUCCESS")
     loser = next(e for e in ended if e["state"] == "ERROR")
     assert f"plan {plan} is busy" in loser["state_info"] and winner["id"] in loser["state_info"]

@@ -96,6 +96,13 @@ def test_the_replay_archive_holds_every_input_the_record_references(ctx):
         {f["sha256"] for f in second["user_files"]} | {second["parameters"]["sha256"]}
 
 
+def test_a_deploy_with_no_operator_input_has_no_replay_archive_and_updates(ctx):
+    run(deploy, ctx)
+    assert record(ctx, 2)["replay"] is None and ctx.store.inputs(PLAN) == []
+    run(update, ctx)
+    assert record(ctx, 3)["status"] == revisions.SUCCEEDED and record(ctx, 3)["replay"] is None
+
+
 def test_a_record_without_a_replay_archive_is_replayed_input_by_input(ctx):
     deployed(ctx)
     old = dict(record(ctx, 2))

@@ -61,12 +61,12 @@ def prepare(operation: str, request: WithFiles, state: StackState, stamp: Stamp,
     if _templates_dir(request, state):
         record["local_templates_dir"] = _templates_dir(request, state)
     replay = _replay_archive(record, {**contents, **{plans.sha256(c): c for c in kept.values()}})
-    record["replay"] = plans.sha256(replay)
+    record["replay"] = plans.sha256(replay) if replay is not None else None
     action = "create" if state.stack is None else "update"
     plan_write = (state.files, state.new_files) if state.new_files is not None else None
     stored = set(state.contents) | {(state.base or {}).get("replay")}  # the replayed revision's inputs
     new = {path: content for path, content in {**kept, REPLAY_INPUT: replay}.items()
-           if plans.sha256(content) not in stored}
+           if content is not None and plans.sha256(content) not in stored}
     return StackOperation(plan=request.plan, operation=operation, dry_run=request.dry_run, record=record,
                           call=HeatCall(action, arguments, request.timeout), stack=state.stack, close=close,
                           inputs=new, plan_write=plan_write)
@@ -170,6 +170,8 @@ def _kept(given: Mapping[str, bytes], user_files: Mapping[str, bytes], parameter
     return kept
 
 
-def _replay_archive(record: Mapping[str, Any], contents: Mapping[str, bytes]) -> bytes:
-    """The record's replay archive: every input it references, by sha256 (deterministic bytes)."""
-    return archives.write_archive({digest: contents[digest] for digest in revisions.stored_inputs(record)})
+def _replay_archive(record: Mapping[str, Any], contents: Mapping[str, bytes]) -> bytes | None:
+    """The record's replay archive: every input it references, by sha256 (deterministic bytes);
+    None when it references none (nothing to replay but plan files)."""
+    digests = revisions.stored_inputs(record)
+    return archives.write_archive({digest: contents[digest] for digest in digests}) if digests else None
