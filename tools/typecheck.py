@@ -5,6 +5,7 @@ Extra arguments go to mypy; given paths replace the list.  Used by `tox -e pep8`
 import pathlib
 import subprocess
 import sys
+
 import tomllib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

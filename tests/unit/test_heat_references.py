@@ -3,8 +3,7 @@ import copy
 
 import pytest
 
-from tripleo_plan_actions.core import environment, references
-from tripleo_plan_actions.core import heat_references as walker
+from tripleo_plan_actions.core import environment, heat_references as walker, references
 from tripleo_plan_actions.core.heat_references import Ref, RemoteReference
 from tripleo_plan_actions.errors import PlanInputError
 

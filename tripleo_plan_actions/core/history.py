@@ -37,8 +37,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Iterable, Mapping, Sequence
 
-from tripleo_plan_actions.core import passwords
-from tripleo_plan_actions.core import revisions
+from tripleo_plan_actions.core import passwords, revisions
 from tripleo_plan_actions.errors import PlanInputError
 
 __all__ = [

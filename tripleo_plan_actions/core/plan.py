@@ -13,8 +13,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from tripleo_plan_actions.core import passwords as password_rules
-from tripleo_plan_actions.core import render as rendering
+from tripleo_plan_actions.core import passwords as password_rules, render as rendering
 from tripleo_plan_actions.core.archive import clean_path
 from tripleo_plan_actions.errors import PlanExists, PlanInputError, PlanNotFound  # noqa: F401
 

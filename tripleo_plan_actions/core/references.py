@@ -24,6 +24,7 @@ from tripleo_plan_actions.core import heat_references as walker
 from tripleo_plan_actions.core.environment import parse_document
 from tripleo_plan_actions.errors import PlanInputError
 
+
 class MissingUserFile(PlanInputError):
     """A user file (or a file it references) cannot be read; nothing was sent."""
 
