@@ -70,7 +70,9 @@ def read_archive(data: bytes, max_file_bytes: int = MAX_FILE_BYTES,
                     raise ArchiveError(f"the archive is over the limit of {max_total_bytes} bytes")
                 if len(files) >= MAX_FILES:
                     raise ArchiveError(f"the archive holds more than {MAX_FILES} files")
-                content = archive.extractfile(member).read()
+                extracted = archive.extractfile(member)
+                assert extracted is not None  # a regular file (member.isfile() above)
+                content = extracted.read()
                 if len(content) != member.size:
                     raise ArchiveError(f"{member.name}: truncated archive")
                 if any(part.startswith(".") for part in path.split("/")):
@@ -97,15 +99,14 @@ def strip_common_root(files: Mapping[str, bytes]) -> dict[str, bytes]:
 def write_archive(files: Mapping[str, bytes], compress: bool = True) -> bytes:
     """A tar archive of ``files``: sorted members, fixed times and owners, so equal plans give equal bytes."""
     buffer = io.BytesIO()
-    mode = "w:gz" if compress else "w"
-    # mtime=0 in the gzip header keeps the compressed bytes deterministic too.
-    fileobj = buffer
+    # Compressed by a GzipFile of our own, not tarfile's "w:gz": mtime=0 in the gzip header keeps
+    # the compressed bytes deterministic too.
+    fileobj: io.BufferedIOBase = buffer
     if compress:
         import gzip
 
         fileobj = gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, compresslevel=6)
-        mode = "w"
-    with tarfile.open(fileobj=fileobj, mode=mode, format=tarfile.PAX_FORMAT) as archive:
+    with tarfile.open(fileobj=fileobj, mode="w", format=tarfile.PAX_FORMAT) as archive:
         for path in sorted(files):
             content = files[path]
             info = tarfile.TarInfo(path)

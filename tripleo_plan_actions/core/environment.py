@@ -69,14 +69,19 @@ class EnvironmentInputError(PlanInputError):
     kind = "bad_environment"
 
 
-class _HeatLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+#: libyaml's loader and dumper when PyYAML has them, else the pure-Python ones (the same results).
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SafeDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _HeatLoader(_SafeLoader):
     """Heat's and heatclient's YAML: timestamps stay strings (``heat_template_version: 2016-10-14``)."""
 
 
 _HeatLoader.add_constructor("tag:yaml.org,2002:timestamp", _HeatLoader.construct_yaml_str)
 
 
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
+class _Dumper(_SafeDumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
@@ -390,9 +395,9 @@ def merge_environments(environments: Iterable[tuple[str, Mapping[str, Any]]],
                               "encrypted_param_names": [], "event_sinks": []}
     chosen: dict[str, str] = {}
     for name, environment in environments:
-        environment = copy.deepcopy(dict(environment))
-        strategies = environment.pop("parameter_merge_strategies", None) or {}
-        for section, value in environment.items():
+        sections = copy.deepcopy(dict(environment))
+        strategies = sections.pop("parameter_merge_strategies", None) or {}
+        for section, value in sections.items():
             if not value:
                 continue
             if section in PARAMETER_SECTIONS:
@@ -454,7 +459,8 @@ def _merge_parameter(old: dict, key: str, value: Any, declared: Any, deep: bool)
     if kind == "list":
         old[key] = _merge_list(old.get(key), value)
     elif kind == "string":
-        old[key] = "".join([old.get(key, ""), value])
+        # A list here raises TypeError, as in Heat: the caller reports it.
+        old[key] = "".join([old.get(key, ""), value])  # type: ignore[list-item]
     elif kind == "number":
         old[key] = old.get(key, 0) + value
     else:

@@ -30,6 +30,7 @@ META_FILES = frozenset({PLAN_ENVIRONMENT})
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
 RESERVED_SUFFIXES = ("-tripleo-plan",)
 
+_Loader: type[Any]
 try:  # libyaml is ~10x faster on a THT-sized plan; the pure-Python loader gives the same result.
     _Loader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
