@@ -14,7 +14,8 @@ The contract, as heatclient reads an environment and a template (heatclient/comm
   when the value ends with ``.yaml`` or ``.template``, any other file otherwise.
 * In a template (any node, depth first, mapping order kept): the string value of every
   ``get_file`` key (the target is any file) and of every ``type`` key that ends with ``.yaml`` or
-  ``.template`` (the target is a template).  A matching value is not walked further.
+  ``.template`` (the target is a template).  A ``type`` or ``get_file`` whose value is not a
+  string is walked into like any other node.
 * A document is a template when it is a mapping with a template version key
   (:data:`VERSION_KEYS`); only templates have template references.
 * A reference is resolved by :func:`resolve`: a ``file://`` URL names its (unquoted) path, an
@@ -22,7 +23,9 @@ The contract, as heatclient reads an environment and a template (heatclient/comm
   any other URL scheme is refused (:class:`RemoteReference`).
 
 The walker never reads a file nor decides where a resolved path lives (the plan, the operator's
-disk): its callers do, each with its own error messages.
+disk): its callers do, each with its own error messages.  Nor does it know ``base_url`` (a
+registry scope's base for its paths in heatclient): the environment builder refuses it through
+:func:`rewrite_registry`'s ``enter``; the client's closure takes its value as one more reference.
 """
 from __future__ import annotations
 
