@@ -17,8 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.tht import tht_sdist  # noqa: E402
-from tripleo_plan_actions.services import connections  # noqa: E402
 from tripleo_plan_actions.client import MistralClient  # noqa: E402
+from tripleo_plan_actions.services import connections  # noqa: E402
 from tripleo_plan_actions.storage.swift import UPLOADS  # noqa: E402
 from tripleo_plan_actions.undercloud.local import LocalUndercloud  # noqa: E402
 

@@ -13,8 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.tht import tht_tree  # noqa: E402
-from tripleo_plan_actions.client import cli  # noqa: E402
-from tripleo_plan_actions.client import MistralClient  # noqa: E402
+from tripleo_plan_actions.client import MistralClient, cli  # noqa: E402
 
 INPUTS = ROOT / "examples" / "tht-overcloud"
 

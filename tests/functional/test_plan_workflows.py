@@ -38,8 +38,8 @@ def uploads_left(swift):
 
 
 def create(client, swift, plan, files=None, **extra):
-    return client.run("tripleo_plan.plan.create",
-                      {"plan": plan, "upload": upload(swift, tarball(files or templates())), **extra})["output"]["result"]
+    inputs = {"plan": plan, "upload": upload(swift, tarball(files or templates())), **extra}
+    return client.run("tripleo_plan.plan.create", inputs)["output"]["result"]
 
 
 def test_create_show_list(client, swift, undercloud):
@@ -59,7 +59,8 @@ def test_create_show_list(client, swift, undercloud):
     assert {o["name"] for o in listing} == set(templates()) | {
         "plan-environment.yaml", "network_data.yaml", "overcloud.yaml",
         "overcloud-resource-registry-puppet.yaml", "environments/network-environment.yaml"}
-    assert swift.get_object("cloud-a", "overcloud.yaml")[1] == b"heat_template_version: wallaby\n# Controller\n# Compute\n"
+    assert swift.get_object("cloud-a", "overcloud.yaml")[1] == \
+        b"heat_template_version: wallaby\n# Controller\n# Compute\n"
     environment = yaml.safe_load(swift.get_object("cloud-a", "plan-environment.yaml")[1])
     assert set(environment["passwords"]) == set(passwords.PASSWORD_NAMES)
     assert environment["environments"] == [{"path": "overcloud-resource-registry-puppet.yaml"}]

@@ -6,8 +6,8 @@ import pytest
 
 from tripleo_plan_actions import client
 from tripleo_plan_actions.client import cli, commands
-from tripleo_plan_actions.services import heat_stacks
 from tripleo_plan_actions.errors import ConfigurationError, PlanInputError
+from tripleo_plan_actions.services import heat_stacks
 
 
 def test_resource_progress_counts_top_level_resources_done_for_this_operation():
@@ -135,7 +135,8 @@ def test_the_openstack_plugin_declares_the_same_commands():
     setup = configparser.ConfigParser()
     setup.read(Path(__file__).resolve().parents[2] / "setup.cfg")
     entry_points = setup["options.entry_points"]
-    assert entry_points["openstack.cli.extension"].strip() == f"{osc_plugin.API_NAME} = tripleo_plan_actions.client.osc_plugin"
+    assert entry_points["openstack.cli.extension"].strip() == \
+        f"{osc_plugin.API_NAME} = tripleo_plan_actions.client.osc_plugin"
     declared = {}
     for line in entry_points[f"openstack.{osc_plugin.API_NAME}.v1"].strip().splitlines():
         name, target = (part.strip() for part in line.split("="))

@@ -1,7 +1,7 @@
 import pytest
 
-from tripleo_plan_actions.services import connections
 from tripleo_plan_actions.errors import ConfigurationError
+from tripleo_plan_actions.services import connections
 
 CATALOG = [
     {"type": "object-store", "endpoints": [

@@ -4,8 +4,7 @@ import copy
 import pytest
 import yaml
 
-from tripleo_plan_actions.core import deployment_parameters as dp
-from tripleo_plan_actions.core import environment as env
+from tripleo_plan_actions.core import deployment_parameters as dp, environment as env
 from tripleo_plan_actions.errors import PlanInputError
 
 S = dp.SERVICE_PREFIX

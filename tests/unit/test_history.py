@@ -1,7 +1,6 @@
 import pytest
 
-from tripleo_plan_actions.core import history
-from tripleo_plan_actions.core import revisions as rev
+from tripleo_plan_actions.core import history, revisions as rev
 from tripleo_plan_actions.core.passwords import MASK
 from tripleo_plan_actions.errors import PlanInputError
 

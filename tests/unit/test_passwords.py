@@ -10,9 +10,16 @@ import uuid
 import pytest
 
 from tripleo_plan_actions.core import passwords
-from tripleo_plan_actions.core.passwords import (MASK, PASSWORD_NAMES, THT_HIDDEN_NAMES,
-                                                 RandomSource, SecretsRandom, generate,
-                                                 is_secret, mask)
+from tripleo_plan_actions.core.passwords import (
+    MASK,
+    PASSWORD_NAMES,
+    THT_HIDDEN_NAMES,
+    RandomSource,
+    SecretsRandom,
+    generate,
+    is_secret,
+    mask,
+)
 
 EXPECTED_NAMES = {
     "AdminPassword", "AodhPassword", "BarbicanPassword", "BarbicanSimpleCryptoKek",

@@ -51,7 +51,8 @@ def test_classify_plan_files_user_files_and_missing_ones():
     # relative to the working directory, inside the templates tree: still the plan's own file
     assert references.classify("environments/x.yaml", "/usr/share/tht", TEMPLATES, local) == \
         Environment("plan", "environments/x.yaml")
-    assert references.classify("env.yaml", "/home/stack", TEMPLATES, local) == Environment("user", "/home/stack/env.yaml")
+    assert references.classify("env.yaml", "/home/stack", TEMPLATES, local) == \
+        Environment("user", "/home/stack/env.yaml")
     assert references.classify("/home/stack/./nested/../env.yaml", "/", None, local) == \
         Environment("user", "/home/stack/env.yaml")
     # a relative path that is not a local file names a file of the plan (a render output, say)

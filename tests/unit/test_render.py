@@ -15,7 +15,7 @@ import pytest
 from tripleo_plan_actions.client import local_render
 from tripleo_plan_actions.core import render as rendering
 from tripleo_plan_actions.core.plan import PlanInputError
-from tripleo_plan_actions.core.render import RenderError, Renderer, render
+from tripleo_plan_actions.core.render import Renderer, RenderError, render
 
 ROLES = [{"name": "Controller", "tags": ["primary", "controller"]}, {"name": "Compute"}]
 NETWORKS = [{"name": "InternalApi", "name_lower": "internal_api"}, {"name": "Tenant"},

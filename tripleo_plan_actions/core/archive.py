@@ -56,23 +56,13 @@ def read_archive(data: bytes, max_file_bytes: int = MAX_FILE_BYTES,
                 if member.isdir():
                     clean_path(member.name)
                     continue
-                path = clean_path(member.name)
-                if member.issym() or member.islnk():
-                    raise ArchiveError(f"{member.name}: links are not allowed in a plan "
-                                       f"(points to {member.linkname})")
-                if not member.isfile():
-                    raise ArchiveError(f"{member.name}: only regular files are allowed in a plan")
-                if member.size > max_file_bytes:
-                    raise ArchiveError(f"{member.name}: {member.size} bytes is over the limit of "
-                                       f"{max_file_bytes} bytes per file")
+                path = _file_path(member, max_file_bytes)
                 total += member.size
                 if total > max_total_bytes:
                     raise ArchiveError(f"the archive is over the limit of {max_total_bytes} bytes")
                 if len(files) >= MAX_FILES:
                     raise ArchiveError(f"the archive holds more than {MAX_FILES} files")
-                content = archive.extractfile(member).read()
-                if len(content) != member.size:
-                    raise ArchiveError(f"{member.name}: truncated archive")
+                content = _content(archive, member)
                 if any(part.startswith(".") for part in path.split("/")):
                     continue
                 files[path] = content
@@ -83,6 +73,31 @@ def read_archive(data: bytes, max_file_bytes: int = MAX_FILE_BYTES,
     if not files:
         raise ArchiveError("the archive holds no files")
     return strip_common_root(files) if strip_root else files
+
+
+def _file_path(member: tarfile.TarInfo, max_file_bytes: int) -> str:
+    """The clean plan path of a member that is not a directory; ArchiveError unless it is a
+    regular file of at most ``max_file_bytes``."""
+    path = clean_path(member.name)
+    if member.issym() or member.islnk():
+        raise ArchiveError(f"{member.name}: links are not allowed in a plan "
+                           f"(points to {member.linkname})")
+    if not member.isfile():
+        raise ArchiveError(f"{member.name}: only regular files are allowed in a plan")
+    if member.size > max_file_bytes:
+        raise ArchiveError(f"{member.name}: {member.size} bytes is over the limit of "
+                           f"{max_file_bytes} bytes per file")
+    return path
+
+
+def _content(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    """The bytes of a regular file member; ArchiveError when the archive ends before them."""
+    extracted = archive.extractfile(member)
+    assert extracted is not None  # a regular file (checked by _file_path)
+    content = extracted.read()
+    if len(content) != member.size:
+        raise ArchiveError(f"{member.name}: truncated archive")
+    return content
 
 
 def strip_common_root(files: Mapping[str, bytes]) -> dict[str, bytes]:
@@ -97,15 +112,14 @@ def strip_common_root(files: Mapping[str, bytes]) -> dict[str, bytes]:
 def write_archive(files: Mapping[str, bytes], compress: bool = True) -> bytes:
     """A tar archive of ``files``: sorted members, fixed times and owners, so equal plans give equal bytes."""
     buffer = io.BytesIO()
-    mode = "w:gz" if compress else "w"
-    # mtime=0 in the gzip header keeps the compressed bytes deterministic too.
-    fileobj = buffer
+    # Compressed by a GzipFile of our own, not tarfile's "w:gz": mtime=0 in the gzip header keeps
+    # the compressed bytes deterministic too.
+    fileobj: io.BufferedIOBase = buffer
     if compress:
         import gzip
 
         fileobj = gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, compresslevel=6)
-        mode = "w"
-    with tarfile.open(fileobj=fileobj, mode=mode, format=tarfile.PAX_FORMAT) as archive:
+    with tarfile.open(fileobj=fileobj, mode="w", format=tarfile.PAX_FORMAT) as archive:
         for path in sorted(files):
             content = files[path]
             info = tarfile.TarInfo(path)

@@ -360,35 +360,51 @@ def prepared_image_parameters(prepare: Iterable[Mapping[str, Any]] | None, servi
     services = set(services)
     parameters: dict[str, str] = {}
     for index, entry in enumerate(prepare or DEFAULT_PREPARE):
-        where = f"ContainerImagePrepare entry {index + 1}"
-        if not isinstance(entry, Mapping):
-            raise PlanInputError(f"{where}: must be a mapping")
-        substitutions = dict(entry.get("set") or {})
-        substitutions.setdefault("neutron_driver", _neutron_driver(parameter_defaults))
-        if entry.get("tag_from_label") and not substitutions.get("tag"):
-            raise PlanInputError(f"{where}: tag_from_label needs the registry to find each image's tag; "
-                                 "give the tag in 'set' (the pack does not query registries)")
-        if entry.get("modify_role"):
-            raise PlanInputError(f"{where}: modify_role runs an Ansible role on images; not supported")
-        destination = entry.get("push_destination")
-        if destination is True:
-            registry = parameter_defaults.get("LocalContainerRegistry")
-            if not registry:
-                raise PlanInputError(f"{where}: push_destination true needs LocalContainerRegistry")
-            destination = f"{registry}:8787"
-        includes, excludes = entry.get("includes") or [], entry.get("excludes") or []
-        mapping = _mapping(substitutions)
-        for image in IMAGES:
-            if not image.listed(mapping) or not image.services(mapping) & services:
-                continue
-            name = image.name(mapping)
-            if includes and not any(re.search(pattern, name) for pattern in includes):
-                continue
-            if not includes and any(re.search(pattern, name) for pattern in excludes):
-                continue
-            if destination:
-                name = f"{destination}/{name.partition('/')[2]}"
-            parameters.update({param: name for param in image.params})
+        substitutions, destination = _prepare_entry(entry, f"ContainerImagePrepare entry {index + 1}",
+                                                    parameter_defaults)
+        parameters.update(_entry_image_parameters(entry, substitutions, destination, services))
+    return parameters
+
+
+def _prepare_entry(entry: Any, where: str, parameter_defaults: Mapping[str, Any]) -> tuple[dict[str, Any], Any]:
+    """One ``ContainerImagePrepare`` entry's substitutions (``set`` with ``neutron_driver``) and
+    push destination; PlanInputError for what the pack cannot do without a registry."""
+    if not isinstance(entry, Mapping):
+        raise PlanInputError(f"{where}: must be a mapping")
+    substitutions = dict(entry.get("set") or {})
+    substitutions.setdefault("neutron_driver", _neutron_driver(parameter_defaults))
+    if entry.get("tag_from_label") and not substitutions.get("tag"):
+        raise PlanInputError(f"{where}: tag_from_label needs the registry to find each image's tag; "
+                             "give the tag in 'set' (the pack does not query registries)")
+    if entry.get("modify_role"):
+        raise PlanInputError(f"{where}: modify_role runs an Ansible role on images; not supported")
+    destination = entry.get("push_destination")
+    if destination is True:
+        registry = parameter_defaults.get("LocalContainerRegistry")
+        if not registry:
+            raise PlanInputError(f"{where}: push_destination true needs LocalContainerRegistry")
+        destination = f"{registry}:8787"
+    return substitutions, destination
+
+
+def _entry_image_parameters(entry: Mapping[str, Any], substitutions: Mapping[str, Any], destination: Any,
+                            services: set[str]) -> dict[str, str]:
+    """The image parameters of one entry: its images that ``services`` need, filtered by its
+    ``includes`` / ``excludes`` patterns, renamed under ``destination`` when set."""
+    includes, excludes = entry.get("includes") or [], entry.get("excludes") or []
+    mapping = _mapping(substitutions)
+    parameters: dict[str, str] = {}
+    for image in IMAGES:
+        if not image.listed(mapping) or not image.services(mapping) & services:
+            continue
+        name = image.name(mapping)
+        if includes and not any(re.search(pattern, name) for pattern in includes):
+            continue
+        if not includes and any(re.search(pattern, name) for pattern in excludes):
+            continue
+        if destination:
+            name = f"{destination}/{name.partition('/')[2]}"
+        parameters.update({param: name for param in image.params})
     return parameters
 
 

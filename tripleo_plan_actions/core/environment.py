@@ -19,9 +19,10 @@ Names in ``files``:
 Heat looks every reference up in ``files`` verbatim: a ``type:``, a ``get_file`` or a
 resource_registry entry is never resolved against the name of the file that holds it.  So, as
 heatclient rewrites them to absolute ``file://`` URLs, every reference is rewritten to one of the
-names above, resolved relative to the file that holds it.  As heatclient does, templates go into
-``files`` as JSON text, other files as they are (base64 when they are not UTF-8); environment
-files go in as YAML.
+names above, resolved relative to the file that holds it (which values are references, and what
+they name: :mod:`.heat_references`, the walker the client's shipping of user files shares).
+As heatclient does, templates go into ``files`` as JSON text, other files as they are (base64
+when they are not UTF-8); environment files go in as YAML.
 
 Precedence, lowest first: the generated passwords (an environment of their own, first), the
 environment files in order, the explicit parameters (an environment of their own, last).
@@ -34,10 +35,10 @@ import copy
 import json
 import posixpath
 from typing import Any, Iterable, Mapping, NamedTuple
-from urllib.parse import unquote, urlparse
 
 import yaml
 
+from tripleo_plan_actions.core import heat_references as walker
 from tripleo_plan_actions.core.plan import ROOT_TEMPLATE, load_yaml
 from tripleo_plan_actions.errors import PlanError, PlanInputError
 
@@ -50,8 +51,6 @@ SECTIONS = ("parameters", "resource_registry", "parameter_defaults", "encrypted_
             "event_sinks", "parameter_merge_strategies")
 PARAMETER_SECTIONS = ("parameters", "parameter_defaults")
 MERGE_STRATEGIES = (OVERWRITE, MERGE, DEEP_MERGE) = ("overwrite", "merge", "deep_merge")
-_VERSION_KEYS = ("heat_template_version", "HeatTemplateFormatVersion", "AWSTemplateFormatVersion")
-_TEMPLATE_SUFFIXES = (".yaml", ".template")
 #: Heat's parameter types (HOT and CFN spellings) as the kinds its merge strategies know.
 _TYPE_KINDS = {"json": "map", "Json": "map", "comma_delimited_list": "list",
                "CommaDelimitedList": "list", "string": "string", "String": "string",
@@ -70,14 +69,19 @@ class EnvironmentInputError(PlanInputError):
     kind = "bad_environment"
 
 
-class _HeatLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+#: libyaml's loader and dumper when PyYAML has them, else the pure-Python ones (the same results).
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SafeDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _HeatLoader(_SafeLoader):
     """Heat's and heatclient's YAML: timestamps stay strings (``heat_template_version: 2016-10-14``)."""
 
 
 _HeatLoader.add_constructor("tag:yaml.org,2002:timestamp", _HeatLoader.construct_yaml_str)
 
 
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
+class _Dumper(_SafeDumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
@@ -110,9 +114,7 @@ def _template_data(display: str, text: str, strict: bool) -> dict | None:
         if strict:
             raise
         return None
-    if isinstance(data, dict) and any(key in data for key in _VERSION_KEYS):
-        return data
-    return None
+    return data if walker.is_template(data) else None
 
 
 def _decode(content: bytes | str) -> str | None:
@@ -149,7 +151,7 @@ def _canonical(value: Any) -> Any:
 def _absolute(path: str, what: str) -> str:
     if not isinstance(path, str) or not path.startswith("/"):
         raise EnvironmentInputError(f"{what} {path!r}: give the absolute path the operator used")
-    return "/" + posixpath.normpath(path).lstrip("/")
+    return walker.normal_path(path)
 
 
 class _Source(NamedTuple):
@@ -187,29 +189,28 @@ class _Builder:
         return name
 
     # -- references ---------------------------------------------------------------------------
-    def resolve(self, reference: str, referrer: _Source, what: str) -> _Source:
-        """The file ``reference`` names, read as heatclient reads it: relative to ``referrer``."""
-        where = f"{referrer}: {what} {reference}"
-        scheme = urlparse(reference).scheme
-        if scheme == "file":
-            path = unquote(urlparse(reference).path)
-        elif scheme:
+    def resolve(self, ref: walker.Ref, referrer: _Source) -> _Source:
+        """The file ``ref`` names, read as heatclient reads it (:func:`.heat_references.resolve`):
+        relative to ``referrer``; a plan path that leaves the plan's tree continues in
+        ``templates_dir``, an absolute path inside ``templates_dir`` is the plan's file."""
+        where = f"{referrer}: {ref.what}{' ->' if ref.registry else ''} {ref.value}"
+        try:
+            path = walker.resolve(ref.value, str(referrer))
+        except walker.RemoteReference:
             raise EnvironmentInputError(f"{where}: remote references are not supported; ship the file "
-                                        "in the plan or among the user files")
-        elif reference.startswith("/"):
-            path = reference
-        elif referrer.user:
-            path = posixpath.join(posixpath.dirname(referrer.path), reference)
-        else:
-            relative = posixpath.normpath(posixpath.join(posixpath.dirname(referrer.path), reference))
-            if relative != ".." and not relative.startswith("../"):
-                if relative in self.plan:
-                    return _Source(False, relative)
-                raise MissingFile(f"{where}: not in the plan (looked for {relative})")
+                                        "in the plan or among the user files") from None
+        if not path.startswith("/"):  # relative to a plan file
+            if path != ".." and not path.startswith("../"):
+                if path in self.plan:
+                    return _Source(False, path)
+                raise MissingFile(f"{where}: not in the plan (looked for {path})")
             if self.templates_dir is None:
                 raise MissingFile(f"{where}: points outside the plan's templates tree")
-            path = posixpath.join(self.templates_dir, relative)
-        path = "/" + posixpath.normpath(path).lstrip("/")
+            path = walker.normal_path(posixpath.join(self.templates_dir, path))
+        return self.locate(path, where)
+
+    def locate(self, path: str, where: str) -> _Source:
+        """The file at absolute ``path``: the plan's when inside ``templates_dir``, else the operator's."""
         looked = [f"{path} among the user files"]
         if self.templates_dir and path.startswith(self.templates_dir + "/"):
             relative = path[len(self.templates_dir) + 1:]
@@ -234,20 +235,13 @@ class _Builder:
             body = text if data is None else json.dumps(self.template(data, source), ensure_ascii=False)
         return self.add(name, body, f"{'user' if source.user else 'plan'} file {source}")
 
+    def follow(self, ref: walker.Ref, referrer: _Source) -> str:
+        """The name in ``files`` of the file ``ref`` names (included, with its own references)."""
+        return self.include(self.resolve(ref, referrer), template=ref.template)
+
     def template(self, node: Any, source: _Source) -> Any:
         """A copy of a template with every ``type:`` template and ``get_file`` renamed."""
-        if isinstance(node, list):
-            return [self.template(item, source) for item in node]
-        if not isinstance(node, dict):
-            return node
-        result = {}
-        for key, value in node.items():
-            if isinstance(value, str) and (
-                    key == "get_file" or (key == "type" and value.endswith(_TEMPLATE_SUFFIXES))):
-                result[key] = self.include(self.resolve(value, source, key), template=key == "type")
-            else:
-                result[key] = self.template(value, source)
-        return result
+        return walker.rewrite_template(node, lambda ref: self.follow(ref, source))
 
     # -- environments ---------------------------------------------------------------------------
     def environment(self, source: _Source, content: bytes | str) -> str:
@@ -257,29 +251,16 @@ class _Builder:
         return self.add(source.name, _dump_yaml(data), f"environment file {source}")
 
     def registry(self, registry: Any, source: _Source) -> dict:
+        """A copy of a resource_registry with every file reference renamed."""
         if not isinstance(registry, dict):
             raise EnvironmentInputError(f"{source}: resource_registry must be a mapping")
-        result = self.registry_entries(registry, source, "")
-        resources = registry.get("resources")
-        if isinstance(resources, dict):
-            result["resources"] = {
-                name: self.registry_entries(entries, source, f" of resource {name}")
-                if isinstance(entries, dict) else entries
-                for name, entries in resources.items()}
-        return result
 
-    def registry_entries(self, entries: dict, source: _Source, where: str) -> dict:
-        if "base_url" in entries:
-            raise EnvironmentInputError(f"{source}: resource_registry{where}: base_url is not supported; "
-                                        "give paths relative to the environment file")
-        result = {}
-        for key, value in entries.items():
-            if (isinstance(value, str) and "::" not in value
-                    and key not in ("hooks", "restricted_actions")):
-                target = self.resolve(value, source, f"resource_registry {key}{where} ->")
-                value = self.include(target, template=value.endswith(_TEMPLATE_SUFFIXES))
-            result[key] = value
-        return result
+        def no_base_url(where: str, entries: Mapping[str, Any]) -> None:
+            if "base_url" in entries:
+                raise EnvironmentInputError(f"{source}: resource_registry{where}: base_url is not supported; "
+                                            "give paths relative to the environment file")
+
+        return walker.rewrite_registry(registry, lambda ref: self.follow(ref, source), no_base_url)
 
 
 def _environment_data(display: str, content: bytes | str) -> dict:
@@ -414,9 +395,9 @@ def merge_environments(environments: Iterable[tuple[str, Mapping[str, Any]]],
                               "encrypted_param_names": [], "event_sinks": []}
     chosen: dict[str, str] = {}
     for name, environment in environments:
-        environment = copy.deepcopy(dict(environment))
-        strategies = environment.pop("parameter_merge_strategies", None) or {}
-        for section, value in environment.items():
+        sections = copy.deepcopy(dict(environment))
+        strategies = sections.pop("parameter_merge_strategies", None) or {}
+        for section, value in sections.items():
             if not value:
                 continue
             if section in PARAMETER_SECTIONS:
@@ -478,7 +459,8 @@ def _merge_parameter(old: dict, key: str, value: Any, declared: Any, deep: bool)
     if kind == "list":
         old[key] = _merge_list(old.get(key), value)
     elif kind == "string":
-        old[key] = "".join([old.get(key, ""), value])
+        # A list here raises TypeError, as in Heat: the caller reports it.
+        old[key] = "".join([old.get(key, ""), value])  # type: ignore[list-item]
     elif kind == "number":
         old[key] = old.get(key, 0) + value
     else:

@@ -37,8 +37,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Iterable, Mapping, Sequence
 
-from tripleo_plan_actions.core import passwords
-from tripleo_plan_actions.core import revisions
+from tripleo_plan_actions.core import passwords, revisions
 from tripleo_plan_actions.errors import PlanInputError
 
 __all__ = [
@@ -212,9 +211,10 @@ def _holds_mask(value: Any) -> bool:
 
 def _parameters(a: Record, b: Record, real_a: Mapping[str, Any] | None,
                 real_b: Mapping[str, Any] | None) -> dict[str, Any]:
-    stored = real_a is not None and real_b is not None
-    old = dict(real_a) if stored else _display(a)
-    new = dict(real_b) if stored else _display(b)
+    if real_a is not None and real_b is not None:
+        stored, old, new = True, dict(real_a), dict(real_b)
+    else:
+        stored, old, new = False, _display(a), _display(b)
     result: dict[str, Any] = {
         "compared": "stored" if stored else "display",
         "added": {n: _shown(n, new[n]) for n in sorted(set(new) - set(old), key=str)},

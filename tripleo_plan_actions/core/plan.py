@@ -13,8 +13,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from tripleo_plan_actions.core import passwords as password_rules
-from tripleo_plan_actions.core import render as rendering
+from tripleo_plan_actions.core import passwords as password_rules, render as rendering
 from tripleo_plan_actions.core.archive import clean_path
 from tripleo_plan_actions.errors import PlanExists, PlanInputError, PlanNotFound  # noqa: F401
 
@@ -31,6 +30,7 @@ META_FILES = frozenset({PLAN_ENVIRONMENT})
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
 RESERVED_SUFFIXES = ("-tripleo-plan",)
 
+_Loader: type[Any]
 try:  # libyaml is ~10x faster on a THT-sized plan; the pure-Python loader gives the same result.
     _Loader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
@@ -152,6 +152,21 @@ def amend(plan: Mapping[str, bytes], put: Mapping[str, bytes] | None = None,
     """
     put = {clean_path(path): content for path, content in (put or {}).items()}
     delete = [clean_path(path) for path in delete]
+    _check_amend(plan, put, delete, allow_meta)
+    result = dict(plan)
+    if PLAN_ENVIRONMENT in put:
+        put = {**put, PLAN_ENVIRONMENT: _keeping_passwords(plan[PLAN_ENVIRONMENT], put[PLAN_ENVIRONMENT])}
+    changes = {"added": sorted(p for p in put if p not in plan),
+               "replaced": sorted(p for p in put if p in plan and plan[p] != put[p]),
+               "deleted": sorted(delete)}
+    result.update(put)
+    for path in delete:
+        del result[path]
+    return result, changes
+
+
+def _check_amend(plan: Mapping[str, bytes], put: Mapping[str, bytes], delete: list[str], allow_meta: bool) -> None:
+    """Refuse an amend :func:`amend` does not make (clean paths ``put`` and ``delete``)."""
     touched_meta = sorted((set(put) | set(delete)) & META_FILES)
     if touched_meta and not allow_meta:
         raise PlanInputError(
@@ -170,21 +185,16 @@ def amend(plan: Mapping[str, bytes], put: Mapping[str, bytes] | None = None,
         _list_of_mappings(ROLES_DATA, load_yaml(ROLES_DATA, put[ROLES_DATA]), "roles")
     if NETWORK_DATA in put:
         _list_of_mappings(NETWORK_DATA, load_yaml(NETWORK_DATA, put[NETWORK_DATA]) or [], "networks")
-    result = dict(plan)
-    if PLAN_ENVIRONMENT in put:
-        new_env = load_yaml(PLAN_ENVIRONMENT, put[PLAN_ENVIRONMENT]) or {}
-        if not isinstance(new_env, dict):
-            raise PlanInputError(f"{PLAN_ENVIRONMENT}: must be a mapping")
-        old_env = load_yaml(PLAN_ENVIRONMENT, plan[PLAN_ENVIRONMENT]) or {}
-        new_env["passwords"] = {**(old_env.get("passwords") or {}), **(new_env.get("passwords") or {})}
-        put = {**put, PLAN_ENVIRONMENT: dump_yaml(new_env)}
-    changes = {"added": sorted(p for p in put if p not in plan),
-               "replaced": sorted(p for p in put if p in plan and plan[p] != put[p]),
-               "deleted": sorted(delete)}
-    result.update(put)
-    for path in delete:
-        del result[path]
-    return result, changes
+
+
+def _keeping_passwords(old: bytes, new: bytes) -> bytes:
+    """A replacing plan-environment.yaml with the old one's passwords under its own."""
+    new_env = load_yaml(PLAN_ENVIRONMENT, new) or {}
+    if not isinstance(new_env, dict):
+        raise PlanInputError(f"{PLAN_ENVIRONMENT}: must be a mapping")
+    old_env = load_yaml(PLAN_ENVIRONMENT, old) or {}
+    new_env["passwords"] = {**(old_env.get("passwords") or {}), **(new_env.get("passwords") or {})}
+    return dump_yaml(new_env)
 
 
 def environment_description(path: str, content: bytes) -> str:

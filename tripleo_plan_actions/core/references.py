@@ -7,9 +7,10 @@ backs with a lazy reader of the local disk (a missing file is a missing key).
   templates directory the plan was made from, or a plan-relative path that is not a local file)
   or a user file (any other local file).
 * :func:`user_file_closure` walks user environment files and, recursively, every file they
-  reference the way heatclient reads them: ``resource_registry`` entries (top level and
-  ``resources:``), and in templates every ``type: x.yaml`` and ``get_file``.  References are
-  relative to the referencing file; ``file://`` URLs and absolute paths are taken as they are.
+  reference the way heatclient reads them (the rules: :mod:`.heat_references`, shared with the
+  environment builder): ``resource_registry`` entries (top level and ``resources:``), and in
+  templates every ``type: x.yaml`` and ``get_file``.  References are relative to the referencing
+  file; ``file://`` URLs and absolute paths are taken as they are.
   A reference into the templates directory is the plan's own file (not shipped: the plan has it,
   possibly only once rendered).  A reference nobody can supply raises :class:`MissingUserFile`
   naming the missing file and the file that references it, before anything is sent.
@@ -17,15 +18,11 @@ backs with a lazy reader of the local disk (a missing file is a missing key).
 from __future__ import annotations
 
 import posixpath
-from typing import Any, Iterator, Mapping, NamedTuple, Sequence
-from urllib.parse import unquote, urlparse
+from typing import Any, Mapping, NamedTuple, Sequence
 
+from tripleo_plan_actions.core import heat_references as walker
 from tripleo_plan_actions.core.environment import parse_document
 from tripleo_plan_actions.errors import PlanInputError
-
-_TEMPLATE_SUFFIXES = (".yaml", ".template")
-_VERSION_KEYS = ("heat_template_version", "HeatTemplateFormatVersion", "AWSTemplateFormatVersion")
-_REGISTRY_SKIP = ("hooks", "restricted_actions")
 
 
 class MissingUserFile(PlanInputError):
@@ -60,15 +57,11 @@ class Reference(NamedTuple):
     referenced_by: str
 
 
-def _normal(path: str) -> str:
-    return "/" + posixpath.normpath(path).lstrip("/")
-
-
 def _inside(path: str, directory: str | None) -> str | None:
     """``path`` relative to ``directory`` when it lies inside it, else None."""
     if not directory:
         return None
-    directory = _normal(directory)
+    directory = walker.normal_path(directory)
     if path.startswith(directory.rstrip("/") + "/"):
         return path[len(directory.rstrip("/")) + 1:]
     return None
@@ -83,7 +76,7 @@ def classify(argument: str, cwd: str, templates_dir: str | None, local_files: Ma
     (even when only its ``.j2.yaml`` source exists locally); an existing local file is a user file;
     a relative path that is not a local file is a plan-relative path; anything else is missing.
     """
-    absolute = _normal(argument if argument.startswith("/") else posixpath.join(cwd, argument))
+    absolute = walker.normal_path(argument if argument.startswith("/") else posixpath.join(cwd, argument))
     relative = _inside(absolute, templates_dir)
     if relative is not None:
         return Environment("plan", relative)
@@ -102,84 +95,59 @@ def _parse(path: str, content: bytes) -> Any:
     return parse_document(path, text)
 
 
-def _registry_references(registry: Any) -> Iterator[tuple[str, str]]:
-    """``(reference, what)`` of an environment's resource_registry (values that are not type names)."""
-    if not isinstance(registry, dict):
-        return
-    scopes = [("", registry)]
-    resources = registry.get("resources")
-    if isinstance(resources, dict):
-        scopes += [(f" of resource {name}", entries) for name, entries in resources.items()
-                   if isinstance(entries, dict)]
-    for where, entries in scopes:
-        for key, value in entries.items():
-            if isinstance(value, str) and "::" not in value and key not in _REGISTRY_SKIP:
-                yield value, f"resource_registry {key}{where}"
+#: What a file of the closure is read as: ``environment`` (a ``-e`` file), ``template`` (a
+#: referenced template: must parse) or ``file`` (anything else: walked only if it is a template).
+_ENVIRONMENT, _TEMPLATE, _FILE = "environment", "template", "file"
 
 
-def _template_references(node: Any) -> Iterator[tuple[str, str]]:
-    """``(reference, what)`` of a template: ``type:`` templates and ``get_file`` targets."""
-    if isinstance(node, list):
-        for item in node:
-            yield from _template_references(item)
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            if isinstance(value, str) and (key == "get_file" or (key == "type" and value.endswith(_TEMPLATE_SUFFIXES))):
-                yield value, key
-            else:
-                yield from _template_references(value)
+def _file_references(path: str, kind: str, content: bytes) -> list[walker.Ref]:
+    """The references of one file of the closure, read as ``kind``."""
+    if kind == _ENVIRONMENT:
+        data = _parse(path, content)
+        if data is not None and not isinstance(data, dict):
+            raise PlanInputError(f"{path}: an environment must be a mapping of sections")
+        return walker.registry_references((data or {}).get("resource_registry"))
+    try:
+        data = _parse(path, content)
+    except PlanInputError:
+        if kind == _TEMPLATE:  # Heat would refuse it too: say so now
+            raise
+        data = None  # a script or data file: shipped as it is (heatclient's lenient read)
+    return walker.template_references(data)
 
 
-def _resolve(reference: str, referrer: str) -> str:
-    parsed = urlparse(reference)
-    if parsed.scheme == "file":
-        return _normal(unquote(parsed.path))
-    if parsed.scheme:
-        raise PlanInputError(f"{referrer}: {reference}: remote references are not supported; use a local file")
-    if reference.startswith("/"):
-        return _normal(reference)
-    return _normal(posixpath.join(posixpath.dirname(referrer), reference))
+def _target(ref: walker.Ref, referrer: str) -> str:
+    try:
+        return walker.resolve(ref.value, referrer)
+    except walker.RemoteReference:
+        raise PlanInputError(f"{referrer}: {ref.value}: remote references are not supported; "
+                             "use a local file") from None
 
 
 def user_file_closure(environments: Sequence[str], files: Mapping[str, bytes],
                       templates_dir: str | None = None) -> list[Reference]:
     """Every file the user environment files ``environments`` (absolute paths) reference, recursively.
 
-    Returns the references in discovery order, each file once (its first referrer named); the
-    environment files themselves are not in the list.  ``files[path]`` gives a file's bytes; a
-    missing key raises :class:`MissingUserFile` naming the file and its referrer.  A referenced
-    template (``.yaml``/``.template``) is parsed for its own references; other files (scripts,
-    ``get_file`` data) are shipped as they are.
+    Returns the references in discovery order (breadth first), each file once (its first referrer
+    named); the environment files themselves are not in the list.  ``files[path]`` gives a file's
+    bytes; a missing key raises :class:`MissingUserFile` naming the file and its referrer.  A
+    referenced template (``.yaml``/``.template``) is parsed for its own references; other files
+    (scripts, ``get_file`` data) are shipped as they are.  Which values are references and what
+    they resolve to: :mod:`tripleo_plan_actions.core.heat_references`.
     """
     found: list[Reference] = []
     seen: set[str] = set()
-    queue: list[tuple[str, str]] = []  # (path, "environment" | "template" | "file")
+    queue: list[tuple[str, str]] = []  # (path, _ENVIRONMENT | _TEMPLATE | _FILE)
     for path in environments:
-        path = _normal(path)
+        path = walker.normal_path(path)
         if path not in files:
             raise MissingUserFile(path)
         seen.add(path)
-        queue.append((path, "environment"))
+        queue.append((path, _ENVIRONMENT))
     while queue:
         path, kind = queue.pop(0)
-        if kind == "environment":
-            data = _parse(path, files[path])
-            if data is not None and not isinstance(data, dict):
-                raise PlanInputError(f"{path}: an environment must be a mapping of sections")
-            references = [(ref, what, "template" if ref.endswith(_TEMPLATE_SUFFIXES) else "file")
-                          for ref, what in _registry_references((data or {}).get("resource_registry"))]
-        else:
-            try:
-                data = _parse(path, files[path])
-            except PlanInputError:
-                if kind == "template":  # Heat would refuse it too: say so now
-                    raise
-                data = None  # a script or data file: shipped as it is (heatclient's lenient read)
-            is_template = isinstance(data, dict) and any(key in data for key in _VERSION_KEYS)
-            references = [(ref, what, "template" if what == "type" else "file")
-                          for ref, what in (_template_references(data) if is_template else ())]
-        for reference, what, target_kind in references:
-            target = _resolve(reference, path)
+        for ref in _file_references(path, kind, files[path]):
+            target = _target(ref, path)
             if target in seen:
                 continue
             seen.add(target)
@@ -188,9 +156,9 @@ def user_file_closure(environments: Sequence[str], files: Mapping[str, bytes],
                 found.append(Reference("plan", relative, path))
                 continue
             if target not in files:
-                raise MissingUserFile(target, path, f"{what} -> {reference}")
+                raise MissingUserFile(target, path, f"{ref.what} -> {ref.value}")
             found.append(Reference("user", target, path))
-            queue.append((target, target_kind))
+            queue.append((target, _TEMPLATE if ref.template else _FILE))
     return found
 
 

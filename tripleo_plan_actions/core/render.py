@@ -121,7 +121,7 @@ def enrich_roles(roles: Sequence[Mapping[str, Any]],
     """
     if not isinstance(roles, Sequence) or isinstance(roles, (str, bytes)):
         raise PlanInputError(f"roles data must be a list of roles, not {type(roles).__name__}")
-    result = copy.deepcopy(list(roles))
+    result: list[Any] = copy.deepcopy(list(roles))
     for number, role in enumerate(result, 1):
         if not isinstance(role, dict):
             raise PlanInputError(f"roles data: role #{number} is not a mapping: {role!r}")
@@ -157,7 +157,7 @@ def enrich_networks(networks: Sequence[Mapping[str, Any]] | None) -> list[dict[s
         return []
     if not isinstance(networks, Sequence) or isinstance(networks, (str, bytes)):
         raise PlanInputError(f"network data must be a list of networks, not {type(networks).__name__}")
-    result = copy.deepcopy(list(networks))
+    result: list[Any] = copy.deepcopy(list(networks))
     for idx, network in enumerate(result):
         if not isinstance(network, dict):
             raise PlanInputError(f"network data: network #{idx + 1} is not a mapping: {network!r}")
@@ -424,7 +424,7 @@ class Renderer:
                 code = env.compile(_decode(path, content), path, path)
                 with self._lock:
                     self.compiled += 1
-                if store_key is not None:
+                if store_key is not None and self.code_store is not None:
                     self.code_store.store(store_key, code)
             template = env.template_class.from_code(env, code, env.make_globals(None))
             with self._lock:
@@ -507,9 +507,9 @@ def _render_error(error: BaseException, path: str, what: str, files: Mapping[str
     """
     frames = _template_frames(error.__traceback__, lambda filename: filename in files)
     chain: list[tuple[str, int | None]] = []
-    for filename, line in frames:
-        if not chain or chain[-1] != (filename, line):
-            chain.append((filename, line))
+    for filename, lineno in frames:
+        if not chain or chain[-1] != (filename, lineno):
+            chain.append((filename, lineno))
     if isinstance(error, jinja2.TemplateSyntaxError):
         where = (error.filename or error.name or path, error.lineno)
         if not chain or chain[-1][0] != where[0]:

@@ -8,6 +8,7 @@ raises ServiceError (a storage outage at that step).
 """
 from __future__ import annotations
 
+import builtins
 import copy
 import json
 from typing import Any, Iterable, Mapping
@@ -61,7 +62,7 @@ class MemoryPlanStore:
         self.input_store[name] = {}
         self.records[name] = {}
 
-    def write(self, name: str, old: Mapping[str, bytes], new: Mapping[str, bytes]) -> dict[str, list[str]]:
+    def write(self, name: str, old: Mapping[str, bytes], new: Mapping[str, bytes]) -> dict[str, builtins.list[str]]:
         stored = self._plan(name)
         changed = sorted(p for p, c in new.items() if old.get(p) != c)
         gone = sorted(p for p in old if p not in new)
@@ -81,10 +82,10 @@ class MemoryPlanStore:
         return removed
 
     # -- inputs
-    def store_inputs(self, name: str, files: Mapping[str, bytes]) -> list[dict[str, Any]]:
+    def store_inputs(self, name: str, files: Mapping[str, bytes]) -> builtins.list[dict[str, Any]]:
         self._plan(name)
-        records = [{"path": path, "sha256": sha256(content), "size": len(content)}
-                   for path, content in files.items()]
+        records: builtins.list[dict[str, Any]] = [
+            {"path": path, "sha256": sha256(content), "size": len(content)} for path, content in files.items()]
         new = {r["sha256"]: c for r, c in zip(records, files.values()) if r["sha256"] not in self.input_store[name]}
         if new:
             self._wrote("store_inputs", name)
@@ -98,7 +99,7 @@ class MemoryPlanStore:
         except KeyError:
             raise ServiceError(f"Swift refused to read input {digest}: 404 Not Found") from None
 
-    def inputs(self, name: str) -> list[str]:
+    def inputs(self, name: str) -> builtins.list[str]:
         return sorted(self.input_store.get(name, {}))
 
     def forget(self, name: str, numbers: Iterable[int], digests: Iterable[str]) -> None:
@@ -112,7 +113,7 @@ class MemoryPlanStore:
             self.input_store[name].pop(digest, None)
 
     # -- revision records
-    def revision_numbers(self, name: str) -> list[int]:
+    def revision_numbers(self, name: str) -> builtins.list[int]:
         self._plan(name)
         return sorted(self.records[name])
 

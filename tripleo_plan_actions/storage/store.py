@@ -17,6 +17,7 @@ records are JSON-serialisable dicts (:mod:`tripleo_plan_actions.core.revisions`)
 """
 from __future__ import annotations
 
+import builtins
 from typing import Any, Iterable, Mapping, Protocol
 
 
@@ -36,27 +37,27 @@ class PlanStore(Protocol):
     def create(self, name: str, files: Mapping[str, bytes]) -> None:
         """Create the plan with ``files`` (PlanExists when it exists); nothing is left on failure."""
 
-    def write(self, name: str, old: Mapping[str, bytes], new: Mapping[str, bytes]) -> dict[str, list[str]]:
+    def write(self, name: str, old: Mapping[str, bytes], new: Mapping[str, bytes]) -> dict[str, builtins.list[str]]:
         """Make stored plan ``old`` into ``new`` whole, or leave it as it was; ``{written, deleted}``."""
 
     def delete(self, name: str) -> int:
         """Delete the plan, its inputs and records; how many objects went (PlanNotFound)."""
 
     # -- the operator's inputs, content-addressed
-    def store_inputs(self, name: str, files: Mapping[str, bytes]) -> list[dict[str, Any]]:
+    def store_inputs(self, name: str, files: Mapping[str, bytes]) -> builtins.list[dict[str, Any]]:
         """Keep ``files`` (``{path: content}``); ``[{path, sha256, size}]`` in their order."""
 
     def input(self, name: str, digest: str) -> bytes:
         """One stored input by its sha256."""
 
-    def inputs(self, name: str) -> list[str]:
+    def inputs(self, name: str) -> builtins.list[str]:
         """The sha256 of every stored input."""
 
     def forget(self, name: str, numbers: Iterable[int], digests: Iterable[str]) -> None:
         """Delete revision records ``numbers`` and inputs ``digests`` (history pruning)."""
 
     # -- revision records
-    def revision_numbers(self, name: str) -> list[int]:
+    def revision_numbers(self, name: str) -> builtins.list[int]:
         """The numbers of the plan's revision records, oldest first (PlanNotFound)."""
 
     def revision(self, name: str, number: int) -> dict[str, Any]:

@@ -132,7 +132,8 @@ class SwiftPlanStore:
     def list(self) -> list[str]:
         """Names of the plans (1 request: the account listing)."""
         names = self._containers()
-        return sorted(n[: -len(SIDE_SUFFIX)] for n in names if n.endswith(SIDE_SUFFIX) and n[: -len(SIDE_SUFFIX)] in names)
+        return sorted(n[: -len(SIDE_SUFFIX)] for n in names
+                      if n.endswith(SIDE_SUFFIX) and n[: -len(SIDE_SUFFIX)] in names)
 
     def exists(self, name: str) -> bool:
         """Whether plan ``name`` or either of its containers exists (1 request)."""

@@ -36,7 +36,8 @@ def _config(state_dir: Path, port: int, database_url: str | None) -> configparse
             "debug": "false",
             "default_log_levels": ",".join((
                 "amqp=WARN", "oslo.messaging=WARN", "oslo_messaging=WARN", "stevedore=WARN",
-                "sqlalchemy=WARN", "oslo_db=WARN", "oslo_db.sqlalchemy.utils=ERROR", "oslo_service=WARN", "cheroot=WARN",
+                "sqlalchemy=WARN", "oslo_db=WARN", "oslo_db.sqlalchemy.utils=ERROR", "oslo_service=WARN",
+                "cheroot=WARN",
                 "urllib3=WARN", "iso8601=WARN", "keystoneauth=WARN", "mistral.engine=WARN",
                 "mistral.services=WARN", "mistral.executors=WARN", "mistral.actions=WARN",
                 "mistral.rpc=WARN", "mistral.scheduler=WARN", "mistral.api=WARN",

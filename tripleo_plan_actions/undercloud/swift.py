@@ -31,9 +31,14 @@ log_level = WARNING
 log_name = {name}
 """
 
+#: The proxy's middleware, in order.
+_PIPELINE = " ".join((
+    "count catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk tempurl tempauth",
+    "copy slo dlo versioned_writes symlink proxy-logging proxy-server"))
+
 _PROXY = """\
 [pipeline:main]
-pipeline = count catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk tempurl tempauth copy slo dlo versioned_writes symlink proxy-logging proxy-server
+pipeline = {pipeline}
 
 [app:proxy-server]
 use = egg:swift#proxy
@@ -131,7 +136,7 @@ def prepare(state_dir: Path, port: int, python: Path, repo_root: Path) -> Servic
     for name in ("proxy-server", "account-server", "container-server", "object-server"):
         body = _PROXY if name == "proxy-server" else _BACKEND.format(name=name.replace("-server", ""))
         common = _COMMON.format(user=user, state=state, name=name)
-        text = common + "\n" + body.format(state=state, account=ACCOUNT, user=USER, key=KEY)
+        text = common + "\n" + body.format(state=state, account=ACCOUNT, user=USER, key=KEY, pipeline=_PIPELINE)
         (state / f"{name}.conf").write_text(text)
     log_file = state / "swift.log"
     return ServiceSpec(

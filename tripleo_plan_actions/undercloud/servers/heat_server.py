@@ -116,13 +116,11 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _configure(oslo_args: list[str]):
+    import heat.common.crypt  # noqa: F401  (registers auth_encryption_key)
+    from heat import version
+    from heat.common import config, messaging
     from oslo_config import cfg
     from oslo_log import log as logging
-
-    from heat.common import config
-    from heat.common import crypt  # noqa: F401  (registers auth_encryption_key)
-    from heat.common import messaging
-    from heat import version
 
     conf = cfg.CONF
     conf.register_opts(
@@ -277,7 +275,6 @@ def _serialize_yaql_parsing() -> None:
 
 def _sync_database(conf, log) -> None:
     import sqlalchemy
-
     from heat.db import migration
 
     url = sqlalchemy.engine.make_url(conf.database.connection)
@@ -300,8 +297,7 @@ def _sync_database(conf, log) -> None:
 
 
 def _start_engine(conf):
-    from heat.engine import service as engine_service
-    from heat.engine import template
+    from heat.engine import service as engine_service, template
     from heat.rpc import api as rpc_api
 
     if not template._get_template_extension_manager().names():

@@ -37,9 +37,6 @@ import jsonschema  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 import wsme.types  # noqa: E402
 from cheroot import wsgi  # noqa: E402
-from oslo_config import cfg  # noqa: E402
-from oslo_log import log as logging  # noqa: E402
-
 from mistral import config as mistral_config  # noqa: E402
 from mistral.api import app as api_app  # noqa: E402
 from mistral.db.sqlalchemy import base as db_base  # noqa: E402
@@ -48,6 +45,8 @@ from mistral.engine import engine_server  # noqa: E402
 from mistral.lang import base as lang_base  # noqa: E402
 from mistral.rpc import base as rpc  # noqa: E402
 from mistral.services import actions as action_service  # noqa: E402
+from oslo_config import cfg  # noqa: E402
+from oslo_log import log as logging  # noqa: E402
 
 from tripleo_plan_actions.undercloud.counting import CountingMiddleware  # noqa: E402
 

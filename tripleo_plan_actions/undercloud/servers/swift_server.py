@@ -19,8 +19,7 @@ import eventlet.wsgi
 
 eventlet.patcher.monkey_patch(all=False, socket=True, select=True, thread=True)
 
-from swift.common import storage_policy, utils as swift_utils  # noqa: E402
-from swift.common import wsgi as swift_wsgi  # noqa: E402
+from swift.common import storage_policy, utils as swift_utils, wsgi as swift_wsgi  # noqa: E402
 from swift.common.ring import RingBuilder  # noqa: E402
 
 
