@@ -115,7 +115,8 @@ def test_two_operations_started_together_exactly_one_runs(client, heat):
 
     def start(cloud_name):
         barrier.wait()
-        started.append(client.start("tripleo_plan.deploy.update", {"plan": plan, "parameters": {"CloudName": cloud_name}})["id"])
+        inputs = {"plan": plan, "parameters": {"CloudName": cloud_name}}
+        started.append(client.start("tripleo_plan.deploy.update", inputs)["id"])
 
     threads = [threading.Thread(target=start, args=(f"{n}.example.com",)) for n in ("a", "b")]
     for thread in threads:

@@ -5,14 +5,23 @@ from pathlib import Path
 
 import pytest
 
-from tripleo_plan_actions.core import passwords, revisions
-from tripleo_plan_actions.core import plan as plans
+from tests.unit import memory
+from tripleo_plan_actions.core import passwords, plan as plans, revisions
 from tripleo_plan_actions.errors import PlanBusy, PlanInputError, ServiceError, StackFailed
-from tripleo_plan_actions.operations import (deploy, finish, inputs, operate, replay, rollback, scale, stack,
-                                             undeploy, update)
+from tripleo_plan_actions.operations import (
+    deploy,
+    finish,
+    inputs,
+    operate,
+    replay,
+    rollback,
+    scale,
+    stack,
+    undeploy,
+    update,
+)
 from tripleo_plan_actions.storage import lock
 from tripleo_plan_actions.storage.tree import read_tree
-from tests.unit import memory
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "small-overcloud"
 PLAN = "overcloud"

@@ -18,8 +18,8 @@ from typing import Any
 
 from mistral_lib import actions
 
-from tripleo_plan_actions.services import connections
 from tripleo_plan_actions.errors import PlanError
+from tripleo_plan_actions.services import connections
 
 LOG = logging.getLogger(__name__)
 

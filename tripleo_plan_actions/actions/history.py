@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tripleo_plan_actions.services import connections, heat_stacks
 from tripleo_plan_actions.actions import recording
 from tripleo_plan_actions.actions.base import PlanAction, now
-from tripleo_plan_actions.core import history
-from tripleo_plan_actions.core import plan as plans
-from tripleo_plan_actions.core import revisions
+from tripleo_plan_actions.core import history, plan as plans, revisions
 from tripleo_plan_actions.errors import PlanInputError, PlanNotFound
+from tripleo_plan_actions.services import connections, heat_stacks
+from tripleo_plan_actions.storage.store import PlanStore
 from tripleo_plan_actions.storage.swift import SwiftPlanStore
 
 
@@ -84,7 +83,8 @@ class PlanStatus(PlanAction):
     no message queue.  (``mistral run-action`` would run it inside the engine's database
     transaction; calling back into Mistral's API from there hangs the local sqlite Mistral.)
     Requests: Swift 1 listing + 1 GET (2 when an operation runs); while one runs, Mistral 4 GETs
-    (the execution, its tasks, the shared sub-workflow and its tasks) and, during the stack wait, Heat 2 (the stack, its resources).
+    (the execution, its tasks, the shared sub-workflow and its tasks) and, during the stack wait,
+    Heat 2 (the stack, its resources).
     """
 
     def __init__(self, plan: str) -> None:

@@ -11,15 +11,12 @@ import contextlib
 import os
 from typing import Any, Mapping
 
-from tripleo_plan_actions.services import connections
 from tripleo_plan_actions.actions import recording
 from tripleo_plan_actions.actions.base import PlanAction, execution_id, now
-from tripleo_plan_actions.core import archive as archives
-from tripleo_plan_actions.core import passwords
-from tripleo_plan_actions.core import plan as plans
-from tripleo_plan_actions.core import revisions
+from tripleo_plan_actions.core import archive as archives, passwords, plan as plans, revisions
 from tripleo_plan_actions.core.render import Renderer
 from tripleo_plan_actions.errors import PlanError
+from tripleo_plan_actions.services import connections
 from tripleo_plan_actions.storage.lock import PlanLock
 from tripleo_plan_actions.storage.swift import SwiftPlanStore
 

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from tripleo_plan_actions.services import connections
 from tripleo_plan_actions.actions.base import execution_id, now, user
-from tripleo_plan_actions.core import history
-from tripleo_plan_actions.core import plan as plans
-from tripleo_plan_actions.core import revisions
+from tripleo_plan_actions.core import history, plan as plans, revisions
 from tripleo_plan_actions.errors import PlanBusy
-from tripleo_plan_actions.storage.swift import SwiftPlanStore
+from tripleo_plan_actions.services import connections
 
 #: Revisions kept per plan when the operation does not say (``history_limit``; 0 keeps them all).
 DEFAULT_HISTORY_LIMIT = 50

@@ -9,10 +9,10 @@ import secrets
 import time
 from typing import Any
 
-from tripleo_plan_actions.services import connections
 from tripleo_plan_actions.actions.base import PlanAction
-from tripleo_plan_actions.services.heat_stacks import failed_resources, wait_for_stack
 from tripleo_plan_actions.errors import ServiceError, StackFailed
+from tripleo_plan_actions.services import connections
+from tripleo_plan_actions.services.heat_stacks import failed_resources, wait_for_stack
 
 SELFTEST_CONTAINER = "tripleo-plan-selftest"
 

@@ -6,5 +6,16 @@ on cliff; ``osc_plugin`` loads the same commands into ``openstack``; ``local_ren
 render on the operator's machine.  Nothing here runs inside Mistral: the actions never import it.
 """
 from tripleo_plan_actions.client.api import (  # noqa: F401  (the public API)
-    CLIENT_AGENT, DEFAULT_TEMPLATES, TEMPLATES_ENV, Connection, LocalFiles, MistralClient, OperationFailed, PlanClient,
-    Progress, SwiftUploader, connect, read_tree)
+    CLIENT_AGENT,
+    DEFAULT_TEMPLATES,
+    TEMPLATES_ENV,
+    Connection,
+    LocalFiles,
+    MistralClient,
+    OperationFailed,
+    PlanClient,
+    Progress,
+    SwiftUploader,
+    connect,
+    read_tree,
+)

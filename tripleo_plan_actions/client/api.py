@@ -268,7 +268,7 @@ def _keystone_session(environ: Mapping[str, str]):
         auth = loader.load_from_options(**options)
     except Exception as error:  # a missing required option
         raise ConfigurationError(f"Keystone settings (OS_* variables) are incomplete: {error}") from error
-    verify: Any = environ.get("OS_CACERT") or not environ.get("OS_INSECURE", "").lower() in ("1", "true", "yes")
+    verify: Any = environ.get("OS_CACERT") or environ.get("OS_INSECURE", "").lower() not in ("1", "true", "yes")
     return session.Session(auth=auth, verify=verify)
 
 
@@ -617,7 +617,8 @@ class PlanClient:
     def update(self, plan: str, environments: Sequence[str] = (), **options: Any) -> dict[str, Any]:
         return self.operate(plan, "update", environments, **options)
 
-    def upgrade(self, plan: str, templates_dir: str, environments: Sequence[str] = (), **options: Any) -> dict[str, Any]:
+    def upgrade(self, plan: str, templates_dir: str, environments: Sequence[str] = (),
+                **options: Any) -> dict[str, Any]:
         return self.operate(plan, "upgrade", environments, templates_dir=templates_dir, **options)
 
     def scale(self, plan: str, role_counts: Mapping[str, int], environments: Sequence[str] = (),

@@ -19,8 +19,7 @@ DEFAULT_API_VERSION = "1"
 
 def make_client(instance: Any):
     """A PlanClient from osc-lib's ClientManager ``instance`` (its Keystone session)."""
-    from tripleo_plan_actions.client import (DEFAULT_TEMPLATES, TEMPLATES_ENV, MistralClient, PlanClient,
-                                             SwiftUploader)
+    from tripleo_plan_actions.client import DEFAULT_TEMPLATES, TEMPLATES_ENV, MistralClient, PlanClient, SwiftUploader
 
     session = instance.session
     interface = getattr(instance, "interface", None) or "public"

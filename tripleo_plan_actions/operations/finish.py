@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from tripleo_plan_actions.core import plan as plans
-from tripleo_plan_actions.core import revisions
+from tripleo_plan_actions.core import plan as plans, revisions
 from tripleo_plan_actions.errors import StackFailed
 from tripleo_plan_actions.operations import records
 from tripleo_plan_actions.operations.context import Context

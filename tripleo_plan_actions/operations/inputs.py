@@ -6,8 +6,7 @@ import contextlib
 import os
 from typing import Iterator
 
-from tripleo_plan_actions.core import archive as archives
-from tripleo_plan_actions.core import references
+from tripleo_plan_actions.core import archive as archives, references
 from tripleo_plan_actions.core.render import Renderer
 from tripleo_plan_actions.errors import PlanInputError
 from tripleo_plan_actions.storage.store import PlanStore

@@ -17,14 +17,23 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from tripleo_plan_actions.core import archive as archives
-from tripleo_plan_actions.core import deployment_parameters
-from tripleo_plan_actions.core import environment as environments
-from tripleo_plan_actions.core import revisions
-from tripleo_plan_actions.core import plan as plans
+from tripleo_plan_actions.core import (
+    archive as archives,
+    deployment_parameters,
+    environment as environments,
+    plan as plans,
+    revisions,
+)
 from tripleo_plan_actions.errors import PlanInputError
-from tripleo_plan_actions.operations.stack import (HeatCall, Replaying, Stamp, StackOperation, StackState,
-                                                   WithFiles, closing)
+from tripleo_plan_actions.operations.stack import (
+    HeatCall,
+    Replaying,
+    StackOperation,
+    StackState,
+    Stamp,
+    WithFiles,
+    closing,
+)
 
 PARAMETERS_INPUT = "parameters.json"
 REPLAY_INPUT = "replay.tar.gz"

@@ -22,9 +22,7 @@ import dataclasses
 import time
 from typing import Any, Callable, Mapping
 
-from tripleo_plan_actions.core import archive as archives
-from tripleo_plan_actions.core import revisions
-from tripleo_plan_actions.core import plan as plans
+from tripleo_plan_actions.core import archive as archives, plan as plans, revisions
 from tripleo_plan_actions.errors import PlanError, PlanInputError
 from tripleo_plan_actions.operations import inputs, records
 from tripleo_plan_actions.operations.context import Context

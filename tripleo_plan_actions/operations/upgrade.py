@@ -10,8 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from tripleo_plan_actions.core import passwords
-from tripleo_plan_actions.core import plan as plans
+from tripleo_plan_actions.core import passwords, plan as plans
 from tripleo_plan_actions.errors import PlanInputError
 from tripleo_plan_actions.operations import inputs, replay, stack
 from tripleo_plan_actions.operations.context import Context

@@ -129,7 +129,7 @@ def find(heat: Any, name: str) -> Any | None:
 
 
 def wait_for_stack(heat: Any, stack_id: str, timeout: float, deleting: bool = False, interval: float = 0.5,
-                   outputs: bool = False):
+                   outputs: bool = False) -> Any:
     """Poll until the stack leaves IN_PROGRESS; return it (None once deleted when ``deleting``).
 
     ``outputs`` resolves the stack's outputs on every poll (only for small stacks).

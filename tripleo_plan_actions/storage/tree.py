@@ -3,7 +3,7 @@ undercloud (read by plan create and upgrade with ``templates_dir``)."""
 from __future__ import annotations
 
 import os
-from typing import Mapping
+from typing import Iterator, Mapping
 
 from tripleo_plan_actions.errors import PlanInputError
 
@@ -21,7 +21,7 @@ class LocalFiles(Mapping[str, bytes]):
     def __contains__(self, path: object) -> bool:
         return isinstance(path, str) and os.path.isfile(path)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(())
 
     def __len__(self) -> int:
