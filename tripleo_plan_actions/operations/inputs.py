@@ -49,13 +49,13 @@ def user_files(store: PlanStore, upload: str | None) -> dict[str, bytes]:
     return references.unpack(archives.read_archive(store.take_upload(upload)))
 
 
-def inline(files: Mapping[str, Any] | None, what: str = "file") -> dict[str, bytes]:
+def inline(files: Mapping[str, Any] | None) -> dict[str, bytes]:
     """Files given inline in the execution input (``{path: text}``) as ``{clean path: UTF-8 bytes}``;
     content that is not text is refused, naming the path (no request)."""
     encoded = {}
     for path, content in (files or {}).items():
         if not isinstance(content, str):
-            raise PlanInputError(f"{what} {path}: inline content must be text")
+            raise PlanInputError(f"file {path}: inline content must be text")
         encoded[archives.clean_path(path)] = content.encode("utf-8")
     return encoded
 
