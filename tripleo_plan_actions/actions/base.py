@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, Callable
 
 from mistral_lib import actions
 
@@ -59,13 +59,42 @@ def _unreachable(error: Exception) -> bool:
 def operation_context(services: connections.Connections, context: Any, execution: str | None = None) -> Any:
     """The :class:`~tripleo_plan_actions.operations.context.Context` of this action run: the plan
     store on Swift, Heat, Mistral, the execution (``execution``, else the action's own workflow
-    execution) and the user."""
+    execution) and the user.  The Heat and Mistral clients are made when first used, so an
+    operation that needs neither (a plan create, show, ...) works without their settings or
+    catalog entries."""
     from tripleo_plan_actions.operations.context import Context
     from tripleo_plan_actions.services.heat_stacks import HeatStacks
     from tripleo_plan_actions.storage.swift import SwiftPlanStore
 
-    return Context(store=SwiftPlanStore(services.swift()), stacks=HeatStacks(services.heat()),
-                   mistral=services.mistral(), execution=execution or execution_id(context), user=user(context))
+    return Context(store=SwiftPlanStore(services.swift()), stacks=_OnFirstUse(lambda: HeatStacks(services.heat())),
+                   mistral=_OnFirstUse(services.mistral), execution=execution or execution_id(context),
+                   user=user(context))
+
+
+class _OnFirstUse:
+    """Stands for the object ``make()`` returns, made when one of its attributes is first asked for."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._made: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._made is None:
+            self._made = self._make()
+        return getattr(self._made, name)
+
+
+class OperationAction(PlanAction):
+    """An action that IS an operation's request: a subclass mixes the operation's ``Request``
+    dataclass in first (its ``__init__`` gives Mistral exactly the request's fields as the
+    action's parameters) and sets ``start`` to ``staticmethod(<operation>.start)``."""
+
+    @staticmethod
+    def start(request: Any, ctx: Any) -> Any:
+        raise NotImplementedError
+
+    def perform(self, services: connections.Connections, context: Any) -> Any:
+        return type(self).start(self, operation_context(services, context))
 
 
 def now() -> str:

@@ -2,17 +2,18 @@
 and the plan's status object (what runs now, how far it is, and the last outcome).
 
 Reads never write: a pending record whose execution is over is SHOWN as the ``interrupted``
-record it becomes (:func:`recording.as_read`); the next operation on the plan stores it so.
+record it becomes (:func:`~tripleo_plan_actions.operations.records.as_read`); the next operation
+on the plan stores it so.
 """
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from tripleo_plan_actions.actions import recording
 from tripleo_plan_actions.actions.base import PlanAction, now
 from tripleo_plan_actions.core import history, plan as plans, revisions
 from tripleo_plan_actions.errors import PlanInputError, PlanNotFound
+from tripleo_plan_actions.operations.records import as_read
 from tripleo_plan_actions.services import connections, heat_stacks
 from tripleo_plan_actions.storage.store import PlanStore
 from tripleo_plan_actions.storage.swift import SwiftPlanStore
@@ -37,7 +38,7 @@ class ListHistory(PlanAction):
         store = SwiftPlanStore(services.swift())
         numbers = store.revision_numbers(self.plan)
         wanted = numbers if self.limit is None else numbers[len(numbers) - max(0, self.limit):]
-        records = recording.as_read(services, [store.revision(self.plan, n) for n in wanted])
+        records = as_read(services.mistral(), [store.revision(self.plan, n) for n in wanted], now())
         return {"plan": self.plan, "revisions": history.listing(records, self.limit)}
 
 
@@ -52,7 +53,7 @@ class ShowRevision(PlanAction):
         plans.check_name(self.plan)
         store = SwiftPlanStore(services.swift())
         record = _record(store, self.plan, self.revision, store.revision_numbers(self.plan))
-        return history.show(recording.as_read(services, [record])[0])
+        return history.show(as_read(services.mistral(), [record], now())[0])
 
 
 class DiffRevisions(PlanAction):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Iterator
+from typing import Any, Iterator, Mapping
 
 from tripleo_plan_actions.core import archive as archives, references
+from tripleo_plan_actions.core.plan import sha256
 from tripleo_plan_actions.core.render import Renderer
 from tripleo_plan_actions.errors import PlanInputError
 from tripleo_plan_actions.storage.store import PlanStore
@@ -45,3 +46,20 @@ def user_files(store: PlanStore, upload: str | None) -> dict[str, bytes]:
     if not upload:
         return {}
     return references.unpack(archives.read_archive(store.take_upload(upload)))
+
+
+def inline(files: Mapping[str, Any] | None) -> dict[str, bytes]:
+    """Files given inline in the execution input (``{path: text}``) as ``{clean path: UTF-8 bytes}``;
+    content that is not text is refused, naming the path (no request)."""
+    encoded = {}
+    for path, content in (files or {}).items():
+        if not isinstance(content, str):
+            raise PlanInputError(f"file {path}: inline content must be text")
+        encoded[archives.clean_path(path)] = content.encode("utf-8")
+    return encoded
+
+
+def entries(files: Mapping[str, bytes]) -> list[dict[str, Any]]:
+    """``[{path, sha256, size}]`` of ``files`` in their order: what the store's ``store_inputs``
+    returns for them, computed in memory (an operation records it before it writes)."""
+    return [{"path": path, "sha256": sha256(content), "size": len(content)} for path, content in files.items()]

@@ -7,9 +7,10 @@ and :func:`closing` here); the rest reads them through the store.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Mapping, NamedTuple, Sequence
 
 from tripleo_plan_actions.core import history, revisions
+from tripleo_plan_actions.core.plan import plan_digest
 from tripleo_plan_actions.errors import PlanBusy, PlanInputError
 from tripleo_plan_actions.storage.store import PlanStore
 
@@ -93,3 +94,15 @@ def prune(store: PlanStore, plan: str, limit: int, numbers: list[int] | None = N
     to_delete, keep_inputs = history.prune(records, limit)
     store.forget(plan, to_delete, history.unreferenced(store.inputs(plan), keep_inputs))
     return to_delete
+
+
+def plan_record(plan: str, number: int, operation: str, *, started_at: str, execution: str | None,
+                user: str | None, files: Mapping[str, bytes], inputs: Sequence[Mapping[str, Any]],
+                message: str) -> dict[str, Any]:
+    """The pending record of a plan operation (``create``, also an import, or ``amend``; not
+    stored): the digest of the plan ``files`` it leaves and the ``inputs`` it keeps (``[{path,
+    sha256, ...}]``), no environment.  Pure."""
+    return revisions.new_record(
+        plan, number, operation, started_at=started_at, execution=execution, user=user, environments=[],
+        user_files=[{"path": i["path"], "sha256": i["sha256"]} for i in inputs],
+        plan_digest=plan_digest(files), message=message)

@@ -1,0 +1,99 @@
+"""Export: ONE archive with the plan, its passwords (unless left out) and the operator's inputs,
+stored in tripleo-plan-exports — a full backup (SENSITIVE with secrets).
+
+The archive's layout is here, both ways (:func:`members`, :func:`unpack`): ``export.json``
+(``{format, plan, secrets}``), ``plan/<path>`` for each plan file, ``inputs/<sha256>`` for each
+stored input.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any, Mapping
+
+from tripleo_plan_actions.core import archive as archives, plan as plans
+from tripleo_plan_actions.errors import PlanInputError
+from tripleo_plan_actions.operations.context import Context
+
+FORMAT = 1
+HEADER = "export.json"
+PLAN, INPUTS = "plan/", "inputs/"
+CONTAINER = "tripleo-plan-exports"
+
+
+@dataclasses.dataclass
+class Request:
+    """The inputs of ``tripleo_plan.plan.export``: ``plan``; ``include_secrets`` (false leaves the
+    generated passwords out, for sharing)."""
+
+    plan: str
+    include_secrets: bool = True
+
+
+@dataclasses.dataclass
+class State:
+    """What an export is prepared from: the plan's files and its stored inputs (sha256 -> bytes)."""
+
+    files: dict[str, bytes]
+    inputs: dict[str, bytes]
+
+
+@dataclasses.dataclass
+class Exported:
+    """An export archive's content: its header (``{format, plan, secrets}``), the plan's files and
+    the inputs (sha256 -> bytes)."""
+
+    header: dict[str, Any]
+    files: dict[str, bytes]
+    inputs: dict[str, bytes]
+
+
+def members(plan: str, files: Mapping[str, bytes], stored: Mapping[str, bytes], secrets: bool) -> dict[str, bytes]:
+    """The members of the export archive of ``plan`` (see the module docstring).  Pure."""
+    found = {PLAN + path: content for path, content in files.items()}
+    found.update({INPUTS + digest: content for digest, content in stored.items()})
+    found[HEADER] = json.dumps({"format": FORMAT, "plan": plan, "secrets": secrets}).encode()
+    return found
+
+
+def unpack(found: Mapping[str, bytes]) -> Exported:
+    """The content of an export archive's members; PlanInputError when it is not an export (no
+    export.json), of a format this pack does not read, or an input does not match its sha256.  Pure."""
+    if HEADER not in found:
+        raise PlanInputError("not a plan export: the archive has no export.json")
+    header = json.loads(found[HEADER])
+    if header.get("format") != FORMAT:
+        raise PlanInputError(f"export format {header.get('format')} is not supported")
+    files = {p[len(PLAN):]: c for p, c in found.items() if p.startswith(PLAN)}
+    stored = {p[len(INPUTS):]: c for p, c in found.items() if p.startswith(INPUTS)}
+    for digest, content in stored.items():
+        if plans.sha256(content) != digest:
+            raise PlanInputError(f"inputs/{digest}: content does not match its sha256")
+    return Exported(header, files, stored)
+
+
+def prepare(request: Request, state: State) -> bytes:
+    """The export archive (tar.gz) of the plan, passwords emptied unless ``include_secrets``.  Pure."""
+    files = dict(state.files)
+    if not request.include_secrets:
+        environment = plans.load_yaml(plans.PLAN_ENVIRONMENT, files[plans.PLAN_ENVIRONMENT])
+        environment["passwords"] = {}
+        files[plans.PLAN_ENVIRONMENT] = plans.dump_yaml(environment)
+    return archives.write_archive(members(request.plan, files, state.inputs, request.include_secrets))
+
+
+def read_state(ctx: Context, request: Request) -> State:
+    """The plan and every stored input.  Swift requests: 1 + 1 + 1 per input."""
+    store = ctx.store
+    files = store.load(request.plan)
+    return State(files, {digest: store.input(request.plan, digest) for digest in store.inputs(request.plan)})
+
+
+def start(request: Request, ctx: Context) -> dict[str, Any]:
+    """Export plan ``request.plan``: ``{plan, container, object, bytes, secrets}`` (download the
+    object from Swift).  Swift requests: those of :func:`read_state` + 2."""
+    plans.check_name(request.plan)
+    data = prepare(request, read_state(ctx, request))
+    obj = ctx.store.put_export(request.plan, data)
+    return {"plan": request.plan, "container": CONTAINER, "object": obj, "bytes": len(data),
+            "secrets": request.include_secrets}

@@ -1,0 +1,53 @@
+"""A new plan (create, import): prepared whole in memory, then written with its revision 1, or not
+at all."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from tripleo_plan_actions.core import revisions
+from tripleo_plan_actions.errors import PlanError
+from tripleo_plan_actions.operations import inputs as operator_inputs, records
+from tripleo_plan_actions.operations.context import Context
+from tripleo_plan_actions.operations.stack import Stamp
+
+
+@dataclasses.dataclass
+class NewPlan:
+    """A prepared new plan: its ``files``, the operator's ``inputs`` to keep (``{path: bytes}``),
+    its pending revision 1 (``record``) and what the operation returns once written (``result``)."""
+
+    plan: str
+    files: dict[str, bytes]
+    inputs: dict[str, bytes]
+    record: dict[str, Any]
+    result: dict[str, Any]
+
+
+def prepared(plan: str, files: dict[str, bytes], kept: dict[str, bytes], stamp: Stamp, message: str,
+             result: dict[str, Any]) -> NewPlan:
+    """The :class:`NewPlan` of ``files`` keeping ``kept``, revision 1 ``create`` with ``message``.  Pure."""
+    record = records.plan_record(plan, 1, "create", started_at=stamp.now, execution=stamp.execution,
+                                 user=stamp.user, files=files, inputs=operator_inputs.entries(kept),
+                                 message=message)
+    return NewPlan(plan=plan, files=files, inputs=kept, record=record, result=result)
+
+
+def perform(new: NewPlan, ctx: Context) -> dict[str, Any]:
+    """Create the plan (PlanExists when it exists: nothing is touched), keep its inputs and write
+    revision 1 ``succeeded``; if either fails the plan is removed again (no plan without its first
+    revision) and the original error raised.  Returns ``new.result``."""
+    store = ctx.store
+    store.create(new.plan, new.files)
+    try:
+        if new.inputs:
+            store.store_inputs(new.plan, new.inputs)
+        store.put_revision(new.plan, revisions.finish(new.record, revisions.SUCCEEDED, finished_at=ctx.now()),
+                           new=True)
+    except BaseException:
+        try:
+            store.delete(new.plan)
+        except PlanError:
+            pass  # the original failure says more (the same service is likely down)
+        raise
+    return new.result
