@@ -41,3 +41,11 @@ def test_workbook_uses_only_known_actions(path):
             action = task.get("action", "").split(" ")[0]
             if action and not action.startswith("std."):
                 assert action in known, f"{path.name}: task {task_name} uses unregistered {action}"
+
+
+@pytest.mark.parametrize("path", WORKBOOKS, ids=lambda p: p.name)
+def test_workbook_has_no_yaml_anchors_or_aliases(path):
+    # Mistral's loader (mistral/utils/safe_yaml.py) reads '&' and '*' as plain text: a workbook
+    # sharing tasks by anchors does not load.  Share steps with a sub-workflow instead.
+    tokens = [t for t in yaml.scan(path.read_text()) if isinstance(t, (yaml.AnchorToken, yaml.AliasToken))]
+    assert tokens == [], f"{path.name}: line {tokens[0].start_mark.line + 1}" if tokens else ""
