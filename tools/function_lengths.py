@@ -1,4 +1,4 @@
-"""The functions of a tree longer than a limit, longest first: ``python tools/function_lengths.py [DIR] [LIMIT]``.
+"""The functions of trees longer than a limit, longest first: ``python tools/function_lengths.py [--limit N] DIR...``.
 
 A function's length is its lines from ``def`` to its last line, decorators left out; the second
 column leaves out its docstring too.  Exits 1 when some function is over the limit.
@@ -27,9 +27,11 @@ def lengths(root: pathlib.Path) -> list[tuple[int, int, str]]:
 
 
 def main(argv: list[str]) -> int:
-    root = pathlib.Path(argv[0] if argv else "tripleo_plan_actions/core")
-    limit = int(argv[1]) if len(argv) > 1 else 50
-    over = [entry for entry in lengths(root) if entry[0] > limit]
+    limit = 50
+    if argv[:1] == ["--limit"]:
+        limit, argv = int(argv[1]), argv[2:]
+    roots = [pathlib.Path(arg) for arg in argv] or [pathlib.Path("tripleo_plan_actions/core")]
+    over = sorted((entry for root in roots for entry in lengths(root) if entry[0] > limit), reverse=True)
     for total, body, where in over:
         print(f"{total:4d} {body:4d}  {where}")
     return 1 if over else 0
