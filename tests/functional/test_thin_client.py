@@ -141,7 +141,7 @@ def undercloud_uploads(undercloud):
     from tripleo_plan_actions.services import connections
     from tripleo_plan_actions.storage.swift import UPLOADS
 
-    swift = connections.Connections(connections.load_settings(str(undercloud.settings_file))).swift()
+    swift = connections.for_settings(str(undercloud.settings_file)).swift()
     return [o["name"] for o in swift.get_container(UPLOADS, full_listing=True)[1]]
 
 

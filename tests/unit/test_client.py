@@ -144,3 +144,28 @@ def test_the_openstack_plugin_declares_the_same_commands():
     assert all(issubclass(command, Command) for command in declared.values())
     # "openstack tripleo deploy" runs the class "tripleo-plan deploy" runs
     assert declared == {"tripleo_" + name.replace(" ", "_"): command for name, command in cli.COMMANDS.items()}
+
+
+def test_the_openstack_plugin_builds_the_client_on_the_osc_session(monkeypatch):
+    from tripleo_plan_actions.client import osc_plugin
+
+    class Session:
+        verify = True
+
+        def get_endpoint(self, service_type, interface, region_name):
+            assert (interface, region_name) == ("internal", "regionOne")
+            return {"workflowv2": "http://m/v2", "object-store": "http://s/v1/AUTH_p"}[service_type]
+
+        def get_token(self):
+            return "tok"
+
+    class Instance:
+        session = Session()
+        interface = "internal"
+        region_name = "regionOne"
+
+    monkeypatch.setenv("TRIPLEO_PLAN_TEMPLATES", "/tht")
+    made = osc_plugin.make_client(Instance())
+    assert isinstance(made, client.PlanClient) and made.templates_dir == "/tht"
+    assert (made.mistral.url, made.mistral.token, made.mistral.agent) == ("http://m/v2", "tok", client.CLIENT_AGENT)
+    assert (made.swift.url, made.swift.token) == ("http://s/v1/AUTH_p", "tok")

@@ -7,4 +7,4 @@ render on the operator's machine.  Nothing here runs inside Mistral: the actions
 """
 from tripleo_plan_actions.client.api import (  # noqa: F401  (the public API)
     CLIENT_AGENT, DEFAULT_TEMPLATES, TEMPLATES_ENV, Connection, LocalFiles, MistralClient, OperationFailed, PlanClient,
-    Progress, SwiftUploader, connect, read_tree)
+    Progress, SwiftUploader, connect, connection_for, read_tree)

@@ -18,11 +18,10 @@ from typing import Any, Callable, Mapping, NamedTuple, Sequence
 from tripleo_plan_actions.core.history import FINAL_STATES, current_task
 from tripleo_plan_actions.core.references import MissingUserFile
 from tripleo_plan_actions.errors import ConfigurationError, PlanError, PlanInputError, ServiceError
+from tripleo_plan_actions.services import discovery
+from tripleo_plan_actions.services.discovery import CLIENT_AGENT, DEFAULT_MISTRAL_URL
 from tripleo_plan_actions.storage.tree import LocalFiles, read_tree
 
-DEFAULT_MISTRAL_URL = "http://127.0.0.1:8989/v2"
-#: The user agent of the client's requests (the servers' request logs tell callers apart by it).
-CLIENT_AGENT = "tripleo-plan-client"
 
 
 class OperationFailed(PlanError):
@@ -230,71 +229,31 @@ class Connection(NamedTuple):
     source: str  # "keystone", "settings" or "default": where the settings came from
 
 
-def _keystone_session(environ: Mapping[str, str]):
-    """A keystoneauth1 session from the ``OS_*`` variables (auth type ``OS_AUTH_TYPE``, default
-    ``password``, or ``v3token`` when only ``OS_TOKEN`` is set)."""
-    from keystoneauth1 import loading, session
-
-    auth_type = environ.get("OS_AUTH_TYPE") or ("v3token" if environ.get("OS_TOKEN") and
-                                                not environ.get("OS_PASSWORD") else "password")
-    try:
-        loader = loading.get_plugin_loader(auth_type)
-    except Exception as error:  # keystoneauth1 raises its own NoMatchingPlugin
-        raise ConfigurationError(f"OS_AUTH_TYPE={auth_type}: {error}") from error
-    options = {}
-    for option in loader.get_options():
-        value = environ.get("OS_" + option.dest.upper())
-        if value is not None:
-            options[option.dest] = value
-    try:
-        auth = loader.load_from_options(**options)
-    except Exception as error:  # a missing required option
-        raise ConfigurationError(f"Keystone settings (OS_* variables) are incomplete: {error}") from error
-    verify: Any = environ.get("OS_CACERT") or not environ.get("OS_INSECURE", "").lower() in ("1", "true", "yes")
-    return session.Session(auth=auth, verify=verify)
+def connection_for(found: discovery.Discovery, agent: str = CLIENT_AGENT) -> Connection:
+    """The client's Mistral and Swift as ``found`` says.  Raises ConfigurationError when it cannot
+    say where Mistral is (with Keystone: when Keystone cannot answer).  Sends nothing but a
+    Keystone session's authentication."""
+    mistral = found.access("mistral")
+    token = mistral.token
+    if mistral.session is not None:
+        try:
+            token = mistral.session.get_token()
+        except Exception as error:  # keystoneauth1's own exceptions: unreachable, refused
+            raise ConfigurationError(f"Keystone: {error}") from error
+    swift = found.find("swift")
+    uploader = None
+    if swift is not None:
+        uploader = SwiftUploader(url=swift.url, token=token if swift.session else swift.token,
+                                 auth_url=swift.auth_url, user=swift.user, key=swift.key, agent=agent)
+    return Connection(MistralClient(mistral.url, token=token, agent=agent), uploader, found.source)
 
 
 def connect(mistral_url: str | None = None, environ: Mapping[str, str] | None = None,
             agent: str = CLIENT_AGENT) -> Connection:
-    """The undercloud's Mistral (and Swift) from the usual places, first found wins.
-
-    Mistral: ``mistral_url`` (``--mistral-url``), ``OS_MISTRAL_URL``, the Keystone catalog
-    (``workflowv2``) when ``OS_AUTH_URL`` is set, the local undercloud's settings file
-    (``TRIPLEO_PLAN_ACTIONS_CONFIG``, see :mod:`tripleo_plan_actions.services.connections`), else
-    http://127.0.0.1:8989/v2.  Swift: the Keystone catalog (``object-store``) with its token, else
-    the settings file's ``swift`` section.  Raises ConfigurationError naming what is wrong.
-    """
-    from tripleo_plan_actions.services import connections
-
-    environ = os.environ if environ is None else environ
-    url = mistral_url or environ.get("OS_MISTRAL_URL")
-    if environ.get("OS_AUTH_URL"):
-        keystone = _keystone_session(environ)
-        interface = environ.get("OS_INTERFACE", "public")
-        region = environ.get("OS_REGION_NAME")
-        try:
-            url = url or keystone.get_endpoint(service_type="workflowv2", interface=interface, region_name=region)
-            token = keystone.get_token()
-            swift_url = keystone.get_endpoint(service_type="object-store", interface=interface, region_name=region)
-        except Exception as error:  # keystoneauth1's own exceptions: unreachable, refused, no endpoint
-            raise ConfigurationError(f"Keystone at {environ['OS_AUTH_URL']}: {error}") from error
-        if not url:
-            raise ConfigurationError("the Keystone catalog has no workflowv2 (Mistral) endpoint")
-        swift = SwiftUploader(url=swift_url, token=token, agent=agent) if swift_url else None
-        return Connection(MistralClient(url, token=token, agent=agent), swift, "keystone")
-    path = environ.get(connections.SETTINGS_ENV, connections.DEFAULT_SETTINGS)
-    if os.path.exists(path):
-        settings = connections.load_settings(path)
-        url = url or (settings.get("mistral") or {}).get("endpoint")
-        section = settings.get("swift") or {}
-        swift = None
-        if section.get("url"):
-            swift = SwiftUploader(url=section["url"], token=section.get("token"), agent=agent)
-        elif section.get("auth_url"):
-            swift = SwiftUploader(auth_url=section["auth_url"], user=section.get("user"), key=section.get("key"),
-                                  agent=agent)
-        return Connection(MistralClient(url, agent=agent), swift, "settings")
-    return Connection(MistralClient(url, token=environ.get("OS_AUTH_TOKEN"), agent=agent), None, "default")
+    """The undercloud's Mistral (and Swift) from the usual places, first found wins (see
+    :func:`tripleo_plan_actions.services.discovery.from_environment`).  Raises ConfigurationError
+    naming what is wrong."""
+    return connection_for(discovery.from_environment(environ, mistral_url), agent)
 
 
 class SwiftUploader:
@@ -401,13 +360,20 @@ class PlanClient:
         self.cwd = cwd
 
     @classmethod
-    def from_environment(cls, mistral_url: str | None = None, environ: Mapping[str, str] | None = None,
-                         **options: Any) -> "PlanClient":
-        """A client for the undercloud the usual settings name (see :func:`connect`)."""
-        connection = connect(mistral_url, environ)
+    def from_discovery(cls, found: discovery.Discovery, environ: Mapping[str, str] | None = None,
+                       **options: Any) -> "PlanClient":
+        """A client for the services ``found`` names (templates directory: ``$TRIPLEO_PLAN_TEMPLATES``
+        of ``environ``, else the default); see :func:`connection_for`."""
+        connection = connection_for(found)
         environ = os.environ if environ is None else environ
         options.setdefault("templates_dir", environ.get(TEMPLATES_ENV) or DEFAULT_TEMPLATES)
         return cls(connection.mistral, connection.swift, **options)
+
+    @classmethod
+    def from_environment(cls, mistral_url: str | None = None, environ: Mapping[str, str] | None = None,
+                         **options: Any) -> "PlanClient":
+        """A client for the undercloud the usual settings name (see :func:`connect`)."""
+        return cls.from_discovery(discovery.from_environment(environ, mistral_url), environ, **options)
 
     # -- executions ------------------------------------------------------------------------------
     def run(self, workflow: str, inputs: dict[str, Any], on_progress: Callable[[Progress], None] | None = None,
