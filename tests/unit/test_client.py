@@ -84,6 +84,7 @@ def test_connect_reads_the_local_settings_file(tmp_path):
     found = client.connect(None, {"TRIPLEO_PLAN_ACTIONS_CONFIG": str(settings)})
     assert found.source == "settings" and found.mistral.url == "http://127.0.0.1:1/v2"
     assert found.swift.auth_url == "http://127.0.0.1:2/auth/v1.0" and found.mistral.agent == client.CLIENT_AGENT
+    assert isinstance(found.mistral, client.MistralClient)
     # --mistral-url and OS_MISTRAL_URL come first
     assert client.connect("http://h:3/v2", {"TRIPLEO_PLAN_ACTIONS_CONFIG": str(settings)}).mistral.url == "http://h:3/v2"
     nothing = client.connect(None, {"TRIPLEO_PLAN_ACTIONS_CONFIG": str(tmp_path / "none.yaml"),
@@ -167,5 +168,6 @@ def test_the_openstack_plugin_builds_the_client_on_the_osc_session(monkeypatch):
     monkeypatch.setenv("TRIPLEO_PLAN_TEMPLATES", "/tht")
     made = osc_plugin.make_client(Instance())
     assert isinstance(made, client.PlanClient) and made.templates_dir == "/tht"
-    assert (made.mistral.url, made.mistral.token, made.mistral.agent) == ("http://m/v2", "tok", client.CLIENT_AGENT)
+    assert (made.mistral.url, made.mistral.session, made.mistral.agent) == ("http://m/v2", Instance.session,
+                                                                            client.CLIENT_AGENT)
     assert (made.swift.url, made.swift.token) == ("http://s/v1/AUTH_p", "tok")

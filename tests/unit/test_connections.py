@@ -46,3 +46,23 @@ def test_missing_settings_file_is_named(tmp_path, monkeypatch):
     monkeypatch.setenv(discovery.SETTINGS_ENV, str(tmp_path / "nowhere.yaml"))
     with pytest.raises(ConfigurationError, match="nowhere.yaml"):
         connections.for_context(None)
+
+
+def test_the_actions_never_import_the_client():
+    import subprocess
+    import sys
+
+    code = """
+import importlib, pkgutil, sys
+import tripleo_plan_actions.actions, tripleo_plan_actions.services, tripleo_plan_actions.storage
+for package in (tripleo_plan_actions.actions, tripleo_plan_actions.services, tripleo_plan_actions.storage):
+    for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+        importlib.import_module(module.name)
+from tripleo_plan_actions.services import connections, discovery
+settings = {"mistral": {"endpoint": "http://127.0.0.1:9/v2"}, "swift": {"url": "http://127.0.0.1:9/v1/A"}}
+services = connections.Connections(discovery.Discovery("settings", settings=settings))
+services.mistral().client, services.swift()
+print(sorted(m for m in sys.modules if m.startswith("tripleo_plan_actions.client")))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

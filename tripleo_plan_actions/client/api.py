@@ -1,259 +1,38 @@
 """The thin client's side of the contract: start ONE Mistral execution per operation, then read it.
 
-Plain HTTP to Mistral's v2 REST API (standard library only), so scripts, tripleoclient and the
-``tripleo-plan`` command can use it without loading any OpenStack client library.  The client never
-talks to Swift or Heat for plan work: the pack's actions do that inside Mistral.
+Mistral through :class:`~tripleo_plan_actions.services.mistral_api.MistralAPI` (python-mistralclient
+on a keystoneauth1 session), found by :mod:`tripleo_plan_actions.services.discovery`; every request
+with the user agent :data:`CLIENT_AGENT`.  The client never talks to Heat, nor to Swift for plan
+work: the pack's actions do that inside Mistral.
 """
 from __future__ import annotations
 
-import json
 import os
-import time
 import urllib.error
-import urllib.parse
 import urllib.request
 import uuid
 from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
-from tripleo_plan_actions.core.history import FINAL_STATES, current_task
 from tripleo_plan_actions.core.references import MissingUserFile
-from tripleo_plan_actions.errors import ConfigurationError, PlanError, PlanInputError, ServiceError
+from tripleo_plan_actions.errors import ConfigurationError, PlanInputError, ServiceError
 from tripleo_plan_actions.services import discovery
-from tripleo_plan_actions.services.discovery import CLIENT_AGENT, DEFAULT_MISTRAL_URL
+from tripleo_plan_actions.services.discovery import CLIENT_AGENT
+from tripleo_plan_actions.services.mistral_api import MistralAPI, Progress
 from tripleo_plan_actions.storage.tree import LocalFiles, read_tree
 
 
+class MistralClient(MistralAPI):
+    """The thin client's :class:`~tripleo_plan_actions.services.mistral_api.MistralAPI`: user agent
+    :data:`CLIENT_AGENT`; without ``url``, the Mistral the usual places name
+    (:func:`~tripleo_plan_actions.services.discovery.from_environment`)."""
 
-class OperationFailed(PlanError):
-    """The workflow execution ended in ERROR or CANCELLED; the message is Mistral's state_info."""
-
-    kind = "operation_failed"
-
-    def __init__(self, execution: dict[str, Any]) -> None:
-        super().__init__(f"{execution.get('workflow_name')} {execution['state']}: "
-                         f"{execution.get('state_info') or 'no reason given'}")
-        self.execution = execution
-
-
-class MistralClient:
-    """Just the calls an operation needs: create an execution, read it (and its tasks)."""
-
-    def __init__(self, url: str | None = None, token: str | None = None, timeout: float = 60.0,
-                 agent: str = CLIENT_AGENT) -> None:
-        self.url = (url or os.environ.get("OS_MISTRAL_URL") or DEFAULT_MISTRAL_URL).rstrip("/")
-        self.token = token or os.environ.get("OS_AUTH_TOKEN")
-        self.timeout = timeout
-        self.agent = agent
-
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
-        headers = {"Accept": "application/json", "User-Agent": self.agent}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        if self.token:
-            headers["X-Auth-Token"] = self.token
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            detail = error.read().decode(errors="replace")
-            try:
-                detail = json.loads(detail).get("faultstring", detail)
-            except (ValueError, AttributeError):
-                pass
-            failure = ServiceError(f"Mistral answered {error.code} to {method} {path}: {detail}")
-            failure.status = error.code
-            raise failure from error
-        except (urllib.error.URLError, OSError) as error:
-            raise ServiceError(f"cannot reach Mistral at {self.url}: {error}") from error
-
-    def start(self, workflow: str, inputs: dict[str, Any] | None = None,
-              description: str = "") -> dict[str, Any]:
-        """Create one execution of ``workflow``; return it as Mistral shows it."""
-        return self._call("POST", "/executions", {
-            "workflow_name": workflow, "input": json.dumps(inputs or {}), "description": description})
-
-    def execution(self, execution_id: str) -> dict[str, Any]:
-        return self._call("GET", f"/executions/{execution_id}")
-
-    def cancel(self, execution_id: str, reason: str = "cancelled by the operator") -> dict[str, Any]:
-        """Cancel an execution (how an operator ends one that is stuck, e.g. lost in a Mistral restart)."""
-        return self._call("PUT", f"/executions/{execution_id}", {"state": "CANCELLED", "state_info": reason})
-
-    def execution_state(self, execution_id: str | None) -> str | None:
-        """The state of an execution, or None when there is none (no id, or it no longer exists)."""
-        if not execution_id:
-            return None
-        try:
-            return self.execution(execution_id)["state"]
-        except ServiceError as error:
-            if error.status == 404:
-                return None
-            raise
-
-    def create_environment(self, name: str, variables: dict[str, Any]) -> bool:
-        """Create a Mistral environment; False when one of that name exists (names are unique in
-        Mistral's database, so of two concurrent creators exactly one gets True)."""
-        try:
-            self._call("POST", "/environments", {"name": name, "variables": variables,
-                                                 "description": "tripleo-plan-actions lock"})
-        except ServiceError as error:
-            if error.status == 409:
-                return False
-            raise
-        return True
-
-    def environment(self, name: str) -> dict[str, Any] | None:
-        try:
-            found = self._call("GET", f"/environments/{name}")
-        except ServiceError as error:
-            if error.status == 404:
-                return None
-            raise
-        variables = found.get("variables") or {}
-        found["variables"] = json.loads(variables) if isinstance(variables, str) else variables
-        return found
-
-    def delete_environment(self, name: str) -> None:
-        try:
-            self._call("DELETE", f"/environments/{name}")
-        except ServiceError as error:
-            if error.status != 404:
-                raise
-
-    def wait(self, execution_id: str, timeout: float = 3600.0, interval: float = 0.2,
-             on_poll: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
-        """Read the execution until it is final; return it, its ``output`` decoded.
-
-        Raises OperationFailed when it ends in ERROR or CANCELLED.
-        """
-        deadline = time.monotonic() + timeout
-        while True:
-            execution = self.execution(execution_id)
-            if on_poll:
-                on_poll(execution)
-            if execution["state"] in FINAL_STATES:
-                break
-            if time.monotonic() > deadline:
-                raise ServiceError(f"execution {execution_id} still {execution['state']} after {timeout} s")
-            time.sleep(interval)
-        execution["output"] = json.loads(execution.get("output") or "{}")
-        if execution["state"] != "SUCCESS":
-            raise OperationFailed(execution)
-        return execution
-
-    def run(self, workflow: str, inputs: dict[str, Any] | None = None, **wait_options: Any) -> dict[str, Any]:
-        """Start ``workflow`` and wait for it: one execution-create, then reads."""
-        return self.wait(self.start(workflow, inputs)["id"], **wait_options)
-
-    def tasks(self, execution_id: str) -> list[dict[str, Any]]:
-        """The task executions of an execution (name, state, created_at, ...), oldest first (1 read)."""
-        found = self._call("GET", f"/executions/{execution_id}/tasks")
-        return sorted(found.get("tasks", []), key=lambda t: t.get("created_at") or "")
-
-    def latest_action_result(self, task_execution_id: str) -> Any:
-        """The result of the newest action execution of a task (a retried task has one per try), or
-        None when none has finished yet (1 read)."""
-        query = urllib.parse.urlencode({"task_execution_id": task_execution_id, "sort_keys": "created_at",
-                                        "sort_dirs": "desc", "limit": 1, "include_output": "true"})
-        found = self._call("GET", f"/action_executions?{query}").get("action_executions", [])
-        output = found[0].get("output") if found else None
-        if isinstance(output, str):
-            output = json.loads(output or "null")
-        return (output or {}).get("result") if isinstance(output, dict) else None
-
-    def progress(self, execution_id: str) -> "Progress":
-        """Where an execution is: its state, the running step and, while the ``wait`` step polls a
-        stack, the top-level Heat resources done out of total.  Reads: the execution, its tasks,
-        and the wait step's latest result (3 reads while a stack operation runs, fewer otherwise)."""
-        execution = self.execution(execution_id)
-        if execution["state"] in FINAL_STATES:
-            return Progress(execution, None, None, None)
-        task = current_task(self.tasks(execution_id))
-        step = task["name"] if task else None
-        resources = stack_status = None
-        if task is not None and task["name"] == WAIT_STEP and task.get("state") not in FINAL_STATES:
-            result = self.latest_action_result(task["id"])
-            if isinstance(result, dict):
-                resources = result.get("resources")
-                stack_status = result.get("status")
-        return Progress(execution, step, stack_status, resources)
-
-    def watch(self, execution_id: str, on_progress: Callable[["Progress"], None], interval: float = 1.0,
-              timeout: float = 3600.0) -> dict[str, Any]:
-        """As :meth:`wait`, calling ``on_progress`` after each look (see :meth:`progress` for the reads)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            progress = self.progress(execution_id)
-            on_progress(progress)
-            if progress.state in FINAL_STATES:
-                break
-            if time.monotonic() > deadline:
-                raise ServiceError(f"execution {execution_id} still {progress.state} after {timeout} s")
-            time.sleep(interval)
-        execution = progress.execution
-        execution["output"] = json.loads(execution.get("output") or "{}")
-        if execution["state"] != "SUCCESS":
-            raise OperationFailed(execution)
-        return execution
-
-
-#: The step of tripleo_plan.deploy.operate that polls Heat (its action returns ``resources``).
-WAIT_STEP = "wait"
-
-
-class Progress(NamedTuple):
-    """One look at a running execution: ``step`` (the running task's name), ``stack_status`` and
-    ``resources`` (``{done, total}``) while the wait step polls Heat, else None."""
-
-    execution: dict[str, Any]
-    step: str | None
-    stack_status: str | None
-    resources: dict[str, int] | None
-
-    @property
-    def state(self) -> str:
-        return self.execution["state"]
-
-
-# -- where the services are: the usual places --------------------------------------------------
-
-class Connection(NamedTuple):
-    """How the client reaches the undercloud: Mistral (always) and Swift (for the one upload an
-    operation may need; ``swift`` is None when nothing says where Swift is)."""
-
-    mistral: MistralClient
-    swift: "SwiftUploader | None"
-    source: str  # "keystone", "settings" or "default": where the settings came from
-
-
-def connection_for(found: discovery.Discovery, agent: str = CLIENT_AGENT) -> Connection:
-    """The client's Mistral and Swift as ``found`` says.  Raises ConfigurationError when it cannot
-    say where Mistral is (with Keystone: when Keystone cannot answer).  Sends nothing but a
-    Keystone session's authentication."""
-    mistral = found.access("mistral")
-    token = mistral.token
-    if mistral.session is not None:
-        try:
-            token = mistral.session.get_token()
-        except Exception as error:  # keystoneauth1's own exceptions: unreachable, refused
-            raise ConfigurationError(f"Keystone: {error}") from error
-    swift = found.find("swift")
-    uploader = None
-    if swift is not None:
-        uploader = SwiftUploader(url=swift.url, token=token if swift.session else swift.token,
-                                 auth_url=swift.auth_url, user=swift.user, key=swift.key, agent=agent)
-    return Connection(MistralClient(mistral.url, token=token, agent=agent), uploader, found.source)
-
-
-def connect(mistral_url: str | None = None, environ: Mapping[str, str] | None = None,
-            agent: str = CLIENT_AGENT) -> Connection:
-    """The undercloud's Mistral (and Swift) from the usual places, first found wins (see
-    :func:`tripleo_plan_actions.services.discovery.from_environment`).  Raises ConfigurationError
-    naming what is wrong."""
-    return connection_for(discovery.from_environment(environ, mistral_url), agent)
+    def __init__(self, url: str | None = None, token: str | None = None, *, agent: str = CLIENT_AGENT,
+                 **options: Any) -> None:
+        if url is None:
+            access = discovery.from_environment().access("mistral")
+            url, token = access.url, token or access.token
+            options.setdefault("session", access.session)
+        super().__init__(url, token, agent=agent, **options)
 
 
 class SwiftUploader:
@@ -322,6 +101,44 @@ class SwiftUploader:
             return response.read()
 
 
+# -- where the services are: the usual places --------------------------------------------------
+
+class Connection(NamedTuple):
+    """How the client reaches the undercloud: Mistral (always) and Swift (for the one upload an
+    operation may need; ``swift`` is None when nothing says where Swift is)."""
+
+    mistral: MistralClient
+    swift: "SwiftUploader | None"
+    source: str  # "keystone", "settings" or "default": where the settings came from
+
+
+def connection_for(found: discovery.Discovery, agent: str = CLIENT_AGENT) -> Connection:
+    """The client's Mistral and Swift as ``found`` says.  Raises ConfigurationError when it cannot
+    say where Mistral is (with Keystone: when Keystone cannot answer).  Sends nothing but a
+    Keystone session's authentication."""
+    mistral = MistralClient.for_access(found.access("mistral"), agent)
+    swift = found.find("swift")
+    uploader = None
+    if swift is not None:
+        token = swift.token
+        if swift.session is not None:
+            try:
+                token = swift.session.get_token()
+            except Exception as error:  # keystoneauth1's own exceptions: unreachable, refused
+                raise ConfigurationError(f"Keystone: {error}") from error
+        uploader = SwiftUploader(url=swift.url, token=token, auth_url=swift.auth_url, user=swift.user,
+                                 key=swift.key, agent=agent)
+    return Connection(mistral, uploader, found.source)
+
+
+def connect(mistral_url: str | None = None, environ: Mapping[str, str] | None = None,
+            agent: str = CLIENT_AGENT) -> Connection:
+    """The undercloud's Mistral (and Swift) from the usual places, first found wins (see
+    :func:`tripleo_plan_actions.services.discovery.from_environment`).  Raises ConfigurationError
+    naming what is wrong."""
+    return connection_for(discovery.from_environment(environ, mistral_url), agent)
+
+
 # -- the Python API: one method per operation ------------------------------------------------
 
 DEFAULT_TEMPLATES = "/usr/share/openstack-tripleo-heat-templates"
@@ -334,8 +151,9 @@ class PlanClient:
 
     Every method starts one execution, reads it until it ends and returns its result as plain
     data.  Failures raise :class:`~tripleo_plan_actions.errors.PlanError` subclasses:
-    :class:`OperationFailed` (the workflow failed; the message is the operator-facing reason),
-    ServiceError (Mistral or Swift unreachable or refusing), ConfigurationError, PlanInputError and
+    :class:`~tripleo_plan_actions.services.mistral_api.OperationFailed` (the workflow failed; the
+    message is the operator-facing reason), ServiceError (Mistral or Swift unreachable or
+    refusing), ConfigurationError, PlanInputError and
     :class:`~tripleo_plan_actions.core.references.MissingUserFile` (raised before anything is sent).
     Local files an operation needs go inline in the execution input when small, else in ONE
     archive uploaded to Swift first (see :data:`tripleo_plan_actions.core.references.INLINE_LIMIT`):
@@ -387,10 +205,7 @@ class PlanClient:
     def watch(self, execution_id: str, on_progress: Callable[[Progress], None] | None = None) -> Any:
         """Wait for an execution (started here or elsewhere); its ``result`` output (or the whole
         output when it has no ``result``).  Raises OperationFailed when it failed."""
-        if on_progress is None:
-            execution = self.mistral.wait(execution_id, timeout=self.timeout, interval=self.interval)
-        else:
-            execution = self.mistral.watch(execution_id, on_progress, interval=self.interval, timeout=self.timeout)
+        execution = self.mistral.watch(execution_id, on_progress, interval=self.interval, timeout=self.timeout)
         output = execution["output"]
         return output["result"] if isinstance(output, dict) and "result" in output else output
 

@@ -60,11 +60,10 @@ class Connections:
         return heat_client.Client("1", endpoint=access.url, token=access.token or "fake")
 
     def mistral(self):
-        """The actions' own client of Mistral (user agent ``tripleo-plan-actions``)."""
-        from tripleo_plan_actions.client import MistralClient
+        """The actions' :class:`~tripleo_plan_actions.services.mistral_api.MistralAPI`."""
+        from tripleo_plan_actions.services.mistral_api import MistralAPI
 
-        access = self.discovery.access("mistral")
-        return MistralClient(access.url, token=access.token, agent=ACTIONS_AGENT)
+        return MistralAPI.for_access(self.discovery.access("mistral"), ACTIONS_AGENT)
 
 
 def for_context(context: Any = None, settings_path: str | None = None) -> Connections:
