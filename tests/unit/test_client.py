@@ -83,7 +83,8 @@ def test_connect_reads_the_local_settings_file(tmp_path):
                                     "swift": {"auth_url": "http://127.0.0.1:2/auth/v1.0", "user": "a:b", "key": "k"}}))
     found = client.connect(None, {"TRIPLEO_PLAN_ACTIONS_CONFIG": str(settings)})
     assert found.source == "settings" and found.mistral.url == "http://127.0.0.1:1/v2"
-    assert found.swift.auth_url == "http://127.0.0.1:2/auth/v1.0" and found.mistral.agent == client.CLIENT_AGENT
+    assert found.swift.access.auth_url == "http://127.0.0.1:2/auth/v1.0"
+    assert found.mistral.agent == found.swift.agent == client.CLIENT_AGENT
     assert isinstance(found.mistral, client.MistralClient)
     # --mistral-url and OS_MISTRAL_URL come first
     assert client.connect("http://h:3/v2", {"TRIPLEO_PLAN_ACTIONS_CONFIG": str(settings)}).mistral.url == "http://h:3/v2"
@@ -157,9 +158,6 @@ def test_the_openstack_plugin_builds_the_client_on_the_osc_session(monkeypatch):
             assert (interface, region_name) == ("internal", "regionOne")
             return {"workflowv2": "http://m/v2", "object-store": "http://s/v1/AUTH_p"}[service_type]
 
-        def get_token(self):
-            return "tok"
-
     class Instance:
         session = Session()
         interface = "internal"
@@ -170,4 +168,5 @@ def test_the_openstack_plugin_builds_the_client_on_the_osc_session(monkeypatch):
     assert isinstance(made, client.PlanClient) and made.templates_dir == "/tht"
     assert (made.mistral.url, made.mistral.session, made.mistral.agent) == ("http://m/v2", Instance.session,
                                                                             client.CLIENT_AGENT)
-    assert (made.swift.url, made.swift.token) == ("http://s/v1/AUTH_p", "tok")
+    assert made.swift.access.url == "http://s/v1/AUTH_p" and made.swift.access.session is Instance.session
+    assert made.swift.agent == client.CLIENT_AGENT

@@ -22,7 +22,8 @@ def test_keystone_context_wins_over_settings(tmp_path, monkeypatch):
     assert services.uses_keystone
     assert services.endpoint("heat") == "http://192.0.2.1:8004/v1/p"
     swift = services.swift()
-    assert (swift.url, swift.token, swift.retries) == ("http://192.0.2.1:8080/v1/AUTH_p", "tok", 2)
+    assert (swift.url, swift.token, swift.agent, swift.retries) == (
+        "http://192.0.2.1:8080/v1/AUTH_p", "tok", ACTIONS_AGENT, 2)
     mistral = services.mistral()
     assert (mistral.url, mistral.token, mistral.agent) == ("http://192.0.2.1:8989/v2", "tok", ACTIONS_AGENT)
 
@@ -46,6 +47,22 @@ def test_missing_settings_file_is_named(tmp_path, monkeypatch):
     monkeypatch.setenv(discovery.SETTINGS_ENV, str(tmp_path / "nowhere.yaml"))
     with pytest.raises(ConfigurationError, match="nowhere.yaml"):
         connections.for_context(None)
+
+
+def test_tempauth_tokens_are_reused_by_later_connections(tmp_path):
+    from tripleo_plan_actions.services import swift_api
+
+    settings = tmp_path / "services.yaml"
+    settings.write_text("swift: {auth_url: 'http://127.0.0.1:9/auth/v1.0', user: 'reuse:me', key: k}\n")
+    first = connections.for_settings(str(settings)).swift()
+    assert (first.url, first.token) == (None, None)  # authenticates on its first request
+    key = ("http://127.0.0.1:9/auth/v1.0", "reuse:me")
+    swift_api._tokens[key] = ("http://127.0.0.1:9/v1/AUTH_reuse", "t-1")  # as get_auth records it
+    try:
+        later = connections.for_settings(str(settings)).swift()
+        assert (later.url, later.token) == ("http://127.0.0.1:9/v1/AUTH_reuse", "t-1")
+    finally:
+        del swift_api._tokens[key]
 
 
 def test_the_actions_never_import_the_client():

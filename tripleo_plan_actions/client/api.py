@@ -1,22 +1,21 @@
 """The thin client's side of the contract: start ONE Mistral execution per operation, then read it.
 
 Mistral through :class:`~tripleo_plan_actions.services.mistral_api.MistralAPI` (python-mistralclient
-on a keystoneauth1 session), found by :mod:`tripleo_plan_actions.services.discovery`; every request
-with the user agent :data:`CLIENT_AGENT`.  The client never talks to Heat, nor to Swift for plan
-work: the pack's actions do that inside Mistral.
+on a keystoneauth1 session) and the one upload through swiftclient, both found by
+:mod:`tripleo_plan_actions.services.discovery`; every request with the user agent
+:data:`CLIENT_AGENT`.  The client never talks to Heat, nor to Swift for plan work: the pack's
+actions do that inside Mistral.
 """
 from __future__ import annotations
 
 import os
-import urllib.error
-import urllib.request
 import uuid
 from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 from tripleo_plan_actions.core.references import MissingUserFile
 from tripleo_plan_actions.errors import ConfigurationError, PlanInputError, ServiceError
 from tripleo_plan_actions.services import discovery
-from tripleo_plan_actions.services.discovery import CLIENT_AGENT
+from tripleo_plan_actions.services.discovery import CLIENT_AGENT, Access
 from tripleo_plan_actions.services.mistral_api import MistralAPI, Progress
 from tripleo_plan_actions.storage.tree import LocalFiles, read_tree
 
@@ -38,67 +37,60 @@ class MistralClient(MistralAPI):
 class SwiftUploader:
     """The client's only Swift request: ONE object PUT into ``tripleo-plan-uploads``.
 
-    With a storage URL and token (Keystone) nothing else is sent; with Swift's own auth (the local
-    undercloud's tempauth) one authentication request comes first (Keystone's work on a real
-    undercloud).  When the container does not exist yet (a cloud's very first upload) it is created
-    and the PUT tried again.
+    With a storage URL and token, or a Keystone session, nothing else is sent; with Swift's own
+    auth (the local undercloud's tempauth) one authentication request comes first (Keystone's work
+    on a real undercloud).  When the container does not exist yet (a cloud's very first upload)
+    it is created and the PUT tried again.  No request is retried otherwise.
     """
 
-    def __init__(self, url: str | None = None, token: str | None = None, auth_url: str | None = None,
-                 user: str | None = None, key: str | None = None, agent: str = CLIENT_AGENT,
-                 timeout: float = 600.0) -> None:
-        self.url = url.rstrip("/") if url else None
-        self.token = token
-        self.auth_url = auth_url
-        self.user = user
-        self.key = key
+    def __init__(self, access: Access, agent: str = CLIENT_AGENT) -> None:
+        self.access = access
         self.agent = agent
-        self.timeout = timeout
+        self._connection: Any = None
 
-    def _request(self, method: str, url: str, data: bytes | None = None,
-                 headers: Mapping[str, str] | None = None) -> Any:
-        request = urllib.request.Request(url, data=data, method=method,
-                                         headers={"User-Agent": self.agent, **(headers or {})})
+    @property
+    def connection(self) -> Any:
+        """The swiftclient connection (made on first use; sends nothing itself)."""
+        if self._connection is None:
+            from tripleo_plan_actions.services import swift_api
+
+            self._connection = swift_api.connection(self.access, self.agent)
+        return self._connection
+
+    def _call(self, what: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        from swiftclient.exceptions import ClientException
+
         try:
-            return urllib.request.urlopen(request, timeout=self.timeout)
-        except urllib.error.HTTPError as error:
-            failure = ServiceError(f"Swift answered {error.code} to {method} {url}")
-            failure.status = error.code
+            return function(*args, **kwargs)
+        except ClientException as error:
+            failure = ServiceError(f"Swift answered {error.http_status} to {what}: {error.http_reason or error.msg}")
+            failure.status = error.http_status
             raise failure from error
-        except (urllib.error.URLError, OSError) as error:
-            raise ServiceError(f"cannot reach Swift at {url}: {error}") from error
-
-    def _authenticate(self) -> None:
-        with self._request("GET", self.auth_url, headers={"X-Auth-User": self.user or "",
-                                                           "X-Auth-Key": self.key or ""}) as response:
-            self.url = response.headers["X-Storage-Url"].rstrip("/")
-            self.token = response.headers["X-Auth-Token"]
+        except OSError as error:  # requests' errors are OSErrors
+            raise ServiceError(f"cannot reach Swift at {self.access.endpoint}: {error}") from error
 
     def upload(self, data: bytes) -> str:
         """Put ``data`` (a tar.gz) into tripleo-plan-uploads; return its object name."""
         from tripleo_plan_actions.storage.swift import UPLOADS
 
-        if self.url is None or self.token is None and self.auth_url:
-            self._authenticate()
         name = f"{uuid.uuid4()}.tar.gz"
-        headers = {"Content-Type": "application/gzip", **({"X-Auth-Token": self.token} if self.token else {})}
+
+        def put() -> None:
+            self._call(f"PUT {UPLOADS}/{name}", self.connection.put_object, UPLOADS, name, data,
+                       content_type="application/gzip")
+
         try:
-            self._request("PUT", f"{self.url}/{UPLOADS}/{name}", data, headers).close()
+            put()
         except ServiceError as error:
             if error.status != 404:
                 raise
-            self._request("PUT", f"{self.url}/{UPLOADS}", b"", {k: v for k, v in headers.items()
-                                                                 if k != "Content-Type"}).close()
-            self._request("PUT", f"{self.url}/{UPLOADS}/{name}", data, headers).close()
+            self._call(f"PUT {UPLOADS}", self.connection.put_container, UPLOADS)
+            put()
         return name
 
     def download(self, container: str, obj: str) -> bytes:
         """One object GET (an export archive)."""
-        if self.url is None or self.token is None and self.auth_url:
-            self._authenticate()
-        headers = {"X-Auth-Token": self.token} if self.token else {}
-        with self._request("GET", f"{self.url}/{container}/{obj}", headers=headers) as response:
-            return response.read()
+        return self._call(f"GET {container}/{obj}", self.connection.get_object, container, obj)[1]
 
 
 # -- where the services are: the usual places --------------------------------------------------
@@ -108,7 +100,7 @@ class Connection(NamedTuple):
     operation may need; ``swift`` is None when nothing says where Swift is)."""
 
     mistral: MistralClient
-    swift: "SwiftUploader | None"
+    swift: SwiftUploader | None
     source: str  # "keystone", "settings" or "default": where the settings came from
 
 
@@ -118,17 +110,7 @@ def connection_for(found: discovery.Discovery, agent: str = CLIENT_AGENT) -> Con
     Keystone session's authentication."""
     mistral = MistralClient.for_access(found.access("mistral"), agent)
     swift = found.find("swift")
-    uploader = None
-    if swift is not None:
-        token = swift.token
-        if swift.session is not None:
-            try:
-                token = swift.session.get_token()
-            except Exception as error:  # keystoneauth1's own exceptions: unreachable, refused
-                raise ConfigurationError(f"Keystone: {error}") from error
-        uploader = SwiftUploader(url=swift.url, token=token, auth_url=swift.auth_url, user=swift.user,
-                                 key=swift.key, agent=agent)
-    return Connection(mistral, uploader, found.source)
+    return Connection(mistral, SwiftUploader(swift, agent) if swift else None, found.source)
 
 
 def connect(mistral_url: str | None = None, environ: Mapping[str, str] | None = None,

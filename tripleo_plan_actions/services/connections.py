@@ -2,21 +2,18 @@
 
 Where each service is, and with which credentials, is :mod:`tripleo_plan_actions.services.discovery`'s
 answer for the action run (:func:`for_context`: the Keystone token and catalog of the Mistral
-action context, else the settings file).  This module only builds the clients on it.
+action context, else the settings file).  This module only builds the clients on it, every
+request with the actions' user agent (``tripleo-plan-actions``).
 
 Client libraries are imported only when a client is asked for, so modules that merely import this
 one stay fast to load.
 """
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from tripleo_plan_actions.services import discovery
 from tripleo_plan_actions.services.discovery import ACTIONS_AGENT
-
-_swift_tokens: dict[tuple, tuple[str, str]] = {}
-_swift_tokens_lock = threading.Lock()
 
 
 class Connections:
@@ -35,22 +32,11 @@ class Connections:
         return self.discovery.access(service).endpoint
 
     def swift(self):
-        """A ``swiftclient.Connection``; with tempauth, its token is reused."""
-        import swiftclient
+        """A ``swiftclient.Connection`` (retrying a failed request twice); with tempauth, the
+        process's earlier token is reused."""
+        from tripleo_plan_actions.services import swift_api
 
-        access = self.discovery.access("swift")
-        if access.url:
-            return swiftclient.Connection(preauthurl=access.url, preauthtoken=access.token, retries=2)
-        key = (access.auth_url, access.user)
-        with _swift_tokens_lock:
-            url, token = _swift_tokens.get(key, (None, None))
-        connection = swiftclient.Connection(authurl=access.auth_url, user=access.user, key=access.key,
-                                            preauthurl=url, preauthtoken=token, retries=2)
-        if url is None:
-            url, token = connection.get_auth()
-            with _swift_tokens_lock:
-                _swift_tokens[key] = (url, token)
-        return connection
+        return swift_api.connection(self.discovery.access("swift"), ACTIONS_AGENT, retries=2, timeout=None)
 
     def heat(self):
         """A python-heatclient v1 client (token ``fake`` for a Heat without authentication)."""
