@@ -30,7 +30,7 @@ BASELINE = {"create": "~1,800 (one PUT per file, then re-reads)", "amend": "~1,1
 def main() -> int:
     archive = tht_sdist().read_bytes()
     with tempfile.TemporaryDirectory() as state, LocalUndercloud(Path(state)) as cloud:
-        swift = connections.Connections(connections.load_settings(str(cloud.settings_file))).swift()
+        swift = connections.for_settings(str(cloud.settings_file)).swift()
         client = MistralClient(cloud.endpoints["mistral"])
         log = cloud.request_log("swift")
 

@@ -34,7 +34,7 @@ def heat(undercloud):
 def swift(undercloud):
     from tripleo_plan_actions.services import connections
 
-    return connections.Connections(connections.load_settings(str(undercloud.settings_file))).swift()
+    return connections.for_settings(str(undercloud.settings_file)).swift()
 
 
 @pytest.fixture

@@ -7,11 +7,14 @@ counted apart: on a real undercloud it is Keystone's work, not Swift's.
 
 Asserted: per operation ONE execution-create by the client and otherwise only reads; at most ONE
 client Swift request (the archive upload) and no Heat request, whatever the number of -e files;
+every Swift and Mistral request (authentication included) sent as the client's or the actions'
+user agent, exactly;
 server-side Swift counts that do not depend on how the files travelled; exactly one Heat write per
 operation.  Heat reads are not asserted exactly: the wait step polls the stack status every second
 (2 GETs per poll), so their number depends on how long Heat takes.
 """
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -22,6 +25,8 @@ import pytest
 
 from benchmarks.env_files import CLOUD_NAME, write_env_files
 from tripleo_plan_actions.client import CLIENT_AGENT, PlanClient
+from tripleo_plan_actions.services.discovery import ACTIONS_AGENT
+from tripleo_plan_actions.storage.swift import UPLOADS
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "small-overcloud"
 #: An update's server-side Swift requests, whatever the number of user files: start reads the plan,
@@ -45,10 +50,16 @@ class Counter:
         found = [r for r in self.logs[service].since(self.marks[service]) if not r["agent"].startswith(HEALTH)]
         return [r for r in found if (r["agent"] == CLIENT_AGENT) == client]
 
+    def agents(self):
+        """Every user agent Swift and Mistral saw (health checks left out)."""
+        return {r["agent"] for name in ("swift", "mistral") for r in self.logs[name].since(self.marks[name])
+                if not r["agent"].startswith(HEALTH)}
+
     def counts(self):
         mistral = self.requests("mistral", client=True)
         swift = self.requests("swift", client=True)
         return {
+            "agents": self.agents(),
             "mistral_execution_create": [(r["method"], r["path"]) for r in mistral if r["method"] != "GET"],
             "mistral_reads": sum(r["method"] == "GET" for r in mistral),
             "swift": [r["method"] for r in swift if not r["path"].startswith("/auth")],
@@ -56,6 +67,8 @@ class Counter:
             "server_swift": [r["method"] for r in self.requests("swift", client=False)
                              if not r["path"].startswith("/auth")],
             "server_heat_writes": [r["method"] for r in self.requests("heat", client=False) if r["method"] != "GET"],
+            "server_uploads": [r["method"] for r in self.requests("swift", client=False)
+                               if f"/{UPLOADS}/" in r["path"]],
         }
 
 
@@ -101,6 +114,7 @@ def test_each_operation_is_one_execution_and_at_most_one_swift_request(underclou
         for name, found in counts.items():
             assert found["mistral_execution_create"] == [("POST", "/v2/executions")], (name, found)
             assert found["mistral_reads"] >= 1 and found["heat"] == 0, (name, found)
+            assert found["agents"] == {CLIENT_AGENT, ACTIONS_AGENT}, (name, found)
             assert len(found["swift"]) <= 1, (name, found)
             # Heat: exactly one write per operation (reads include the time-dependent status polls)
             writes = {"create": [], "deploy": ["POST"]}.get(name, ["PUT"])
@@ -133,7 +147,8 @@ def test_each_operation_is_one_execution_and_at_most_one_swift_request(underclou
         shipped, _ = user_files_of(paths)
         deploy = counts["deploy"]["server_swift"]
         archived = env_files == 20
-        assert (deploy[0], deploy.count("DELETE")) == (("GET", 1) if archived else (deploy[0], 0))
+        # the archive of -e files is read, then removed; without one the uploads are not touched
+        assert counts["deploy"]["server_uploads"] == (["GET", "DELETE"] if archived else [])
         fixed.setdefault("deploy", set()).add(len(deploy) - 2 * archived - shipped)
         for name in ("update", "upgrade", "scale"):
             fixed.setdefault(name, set()).add(len(counts[name]["server_swift"]))
@@ -146,7 +161,7 @@ def undercloud_uploads(undercloud):
     from tripleo_plan_actions.services import connections
     from tripleo_plan_actions.storage.swift import UPLOADS
 
-    swift = connections.Connections(connections.load_settings(str(undercloud.settings_file))).swift()
+    swift = connections.for_settings(str(undercloud.settings_file)).swift()
     return [o["name"] for o in swift.get_container(UPLOADS, full_listing=True)[1]]
 
 
@@ -196,17 +211,40 @@ def test_progress_names_the_step_and_counts_heat_resources(undercloud, plan_clie
     assert looks[-1].state == "SUCCESS"
 
 
-def test_cli_formats_history_show_and_diff(undercloud, plan_client, tmp_path):
+STEPS = ["(starting)", "start", "wait", "finish"]  # "(starting)": a look before the first task exists
+
+
+def assert_progress_lines(lines, top_level):
+    """What ``tripleo-plan`` writes on stderr off a terminal: the execution, then one line per
+    change: the steps in the workflow's order (a step that ends between two looks is not shown,
+    but the 6-s wait always is), the wait step with the stack's status and its top-level Heat
+    resources done out of all, growing; then the outcome."""
+    assert re.fullmatch(r"execution [0-9a-f-]{36} started", lines[0]), lines
+    assert lines[-1] == "finished: SUCCESS", lines
+    looks = [re.fullmatch(r"step (\S+)(?:: stack CREATE_(?:IN_PROGRESS|COMPLETE))?(?: (\d+)/(\d+) resources)?",
+                          line) for line in lines[1:-1]]
+    assert all(looks) and all(look.group(1) in STEPS for look in looks), lines
+    steps = [look.group(1) for look in looks]
+    assert steps == sorted(steps, key=STEPS.index) and "wait" in steps, lines
+    assert all(look.group(1) == "wait" for look in looks if look.group(0) != f"step {look.group(1)}"), lines
+    assert len(set(lines)) == len(lines), lines  # one line per change
+    counts = [(int(look.group(2)), int(look.group(3))) for look in looks if look.group(2)]
+    assert counts and all(total == top_level for _, total in counts), lines
+    assert [done for done, _ in counts] == sorted(done for done, _ in counts), lines
+
+
+def test_cli_formats_history_show_and_diff(undercloud, plan_client, heat, tmp_path):
     import json
 
     plan_client.create_plan("cli-history", templates_dir=str(EXAMPLE))
     env = tmp_path / "mine.yaml"
     env.write_text("parameter_defaults:\n  CloudName: cli.example.com\n")
-    deployed = cli(undercloud, "deploy", "cli-history", "-e", str(env), "-e", "environments/debug.yaml",
-                   "-f", "json")
+    # the slow resource keeps the wait step going 6 s: several looks at it, whatever the machine
+    deployed = cli(undercloud, "deploy", "cli-history", "-e", slow_files(tmp_path), "-e", str(env),
+                   "-e", "environments/debug.yaml", "-f", "json")
     assert deployed.returncode == 0, deployed.stderr
     assert json.loads(deployed.stdout)["outputs"]["CloudName"] == "cli.example.com"
-    assert "step wait" in deployed.stderr or "step start" in deployed.stderr  # plain progress lines
+    assert_progress_lines(deployed.stderr.splitlines(), len(heat.resources.list("cli-history")))
     assert cli(undercloud, "update", "cli-history", "--no-progress").returncode == 0
     history = cli(undercloud, "history", "cli-history", "-f", "json", "-c", "number", "-c", "operation",
                   "-c", "status")

@@ -83,7 +83,9 @@ def test_connect_reads_the_local_settings_file(tmp_path):
                                     "swift": {"auth_url": "http://127.0.0.1:2/auth/v1.0", "user": "a:b", "key": "k"}}))
     found = client.connect(None, {"TRIPLEO_PLAN_ACTIONS_CONFIG": str(settings)})
     assert found.source == "settings" and found.mistral.url == "http://127.0.0.1:1/v2"
-    assert found.swift.auth_url == "http://127.0.0.1:2/auth/v1.0" and found.mistral.agent == client.CLIENT_AGENT
+    assert found.swift.access.auth_url == "http://127.0.0.1:2/auth/v1.0"
+    assert found.mistral.agent == found.swift.agent == client.CLIENT_AGENT
+    assert isinstance(found.mistral, client.MistralClient)
     # --mistral-url and OS_MISTRAL_URL come first
     assert client.connect("http://h:3/v2", {"TRIPLEO_PLAN_ACTIONS_CONFIG": str(settings)}).mistral.url == "http://h:3/v2"
     nothing = client.connect(None, {"TRIPLEO_PLAN_ACTIONS_CONFIG": str(tmp_path / "none.yaml"),
@@ -145,3 +147,27 @@ def test_the_openstack_plugin_declares_the_same_commands():
     assert all(issubclass(command, Command) for command in declared.values())
     # "openstack tripleo deploy" runs the class "tripleo-plan deploy" runs
     assert declared == {"tripleo_" + name.replace(" ", "_"): command for name, command in cli.COMMANDS.items()}
+
+
+def test_the_openstack_plugin_builds_the_client_on_the_osc_session(monkeypatch):
+    from tripleo_plan_actions.client import osc_plugin
+
+    class Session:
+        verify = True
+
+        def get_endpoint(self, service_type, interface, region_name):
+            assert (interface, region_name) == ("internal", "regionOne")
+            return {"workflowv2": "http://m/v2", "object-store": "http://s/v1/AUTH_p"}[service_type]
+
+    class Instance:
+        session = Session()
+        interface = "internal"
+        region_name = "regionOne"
+
+    monkeypatch.setenv("TRIPLEO_PLAN_TEMPLATES", "/tht")
+    made = osc_plugin.make_client(Instance())
+    assert isinstance(made, client.PlanClient) and made.templates_dir == "/tht"
+    assert (made.mistral.url, made.mistral.session, made.mistral.agent) == ("http://m/v2", Instance.session,
+                                                                            client.CLIENT_AGENT)
+    assert made.swift.access.url == "http://s/v1/AUTH_p" and made.swift.access.session is Instance.session
+    assert made.swift.agent == client.CLIENT_AGENT

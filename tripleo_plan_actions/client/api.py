@@ -1,240 +1,96 @@
 """The thin client's side of the contract: start ONE Mistral execution per operation, then read it.
 
-Plain HTTP to Mistral's v2 REST API (standard library only), so scripts, tripleoclient and the
-``tripleo-plan`` command can use it without loading any OpenStack client library.  The client never
-talks to Swift or Heat for plan work: the pack's actions do that inside Mistral.
+Mistral through :class:`~tripleo_plan_actions.services.mistral_api.MistralAPI` (python-mistralclient
+on a keystoneauth1 session) and the one upload through swiftclient, both found by
+:mod:`tripleo_plan_actions.services.discovery`; every request with the user agent
+:data:`CLIENT_AGENT`.  The client never talks to Heat, nor to Swift for plan work: the pack's
+actions do that inside Mistral.
 """
 from __future__ import annotations
 
-import json
 import os
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
-from tripleo_plan_actions.core.history import FINAL_STATES, current_task
 from tripleo_plan_actions.core.references import MissingUserFile
-from tripleo_plan_actions.errors import ConfigurationError, PlanError, PlanInputError, ServiceError
+from tripleo_plan_actions.errors import ConfigurationError, PlanInputError, ServiceError
+from tripleo_plan_actions.services import discovery
+from tripleo_plan_actions.services.discovery import CLIENT_AGENT, Access
+from tripleo_plan_actions.services.mistral_api import MistralAPI, Progress
 from tripleo_plan_actions.storage.tree import LocalFiles, read_tree
 
-DEFAULT_MISTRAL_URL = "http://127.0.0.1:8989/v2"
-#: The user agent of the client's requests (the servers' request logs tell callers apart by it).
-CLIENT_AGENT = "tripleo-plan-client"
+
+class MistralClient(MistralAPI):
+    """The thin client's :class:`~tripleo_plan_actions.services.mistral_api.MistralAPI`: user agent
+    :data:`CLIENT_AGENT`; without ``url``, the Mistral the usual places name
+    (:func:`~tripleo_plan_actions.services.discovery.from_environment`)."""
+
+    def __init__(self, url: str | None = None, token: str | None = None, *, agent: str = CLIENT_AGENT,
+                 **options: Any) -> None:
+        if url is None:
+            access = discovery.from_environment().access("mistral")
+            url, token = access.url, token or access.token
+            options.setdefault("session", access.session)
+        super().__init__(url, token, agent=agent, **options)
 
 
-class OperationFailed(PlanError):
-    """The workflow execution ended in ERROR or CANCELLED; the message is Mistral's state_info."""
+class SwiftUploader:
+    """The client's only Swift request: ONE object PUT into ``tripleo-plan-uploads``.
 
-    kind = "operation_failed"
+    With a storage URL and token, or a Keystone session, nothing else is sent; with Swift's own
+    auth (the local undercloud's tempauth) one authentication request comes first (Keystone's work
+    on a real undercloud).  When the container does not exist yet (a cloud's very first upload)
+    it is created and the PUT tried again.  No request is retried otherwise.
+    """
 
-    def __init__(self, execution: dict[str, Any]) -> None:
-        super().__init__(f"{execution.get('workflow_name')} {execution['state']}: "
-                         f"{execution.get('state_info') or 'no reason given'}")
-        self.execution = execution
-
-
-class MistralClient:
-    """Just the calls an operation needs: create an execution, read it (and its tasks)."""
-
-    def __init__(self, url: str | None = None, token: str | None = None, timeout: float = 60.0,
-                 agent: str = CLIENT_AGENT) -> None:
-        self.url = (url or os.environ.get("OS_MISTRAL_URL") or DEFAULT_MISTRAL_URL).rstrip("/")
-        self.token = token or os.environ.get("OS_AUTH_TOKEN")
-        self.timeout = timeout
+    def __init__(self, access: Access, agent: str = CLIENT_AGENT) -> None:
+        self.access = access
         self.agent = agent
+        self._connection: Any = None
 
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
-        headers = {"Accept": "application/json", "User-Agent": self.agent}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        if self.token:
-            headers["X-Auth-Token"] = self.token
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
+    @property
+    def connection(self) -> Any:
+        """The swiftclient connection (made on first use; sends nothing itself)."""
+        if self._connection is None:
+            from tripleo_plan_actions.services import swift_api
+
+            self._connection = swift_api.connection(self.access, self.agent)
+        return self._connection
+
+    def _call(self, what: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        from swiftclient.exceptions import ClientException
+
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            detail = error.read().decode(errors="replace")
-            try:
-                detail = json.loads(detail).get("faultstring", detail)
-            except (ValueError, AttributeError):
-                pass
-            failure = ServiceError(f"Mistral answered {error.code} to {method} {path}: {detail}")
-            failure.status = error.code
+            return function(*args, **kwargs)
+        except ClientException as error:
+            failure = ServiceError(f"Swift answered {error.http_status} to {what}: {error.http_reason or error.msg}")
+            failure.status = error.http_status
             raise failure from error
-        except (urllib.error.URLError, OSError) as error:
-            raise ServiceError(f"cannot reach Mistral at {self.url}: {error}") from error
+        except OSError as error:  # requests' errors are OSErrors
+            raise ServiceError(f"cannot reach Swift at {self.access.endpoint}: {error}") from error
 
-    def start(self, workflow: str, inputs: dict[str, Any] | None = None,
-              description: str = "") -> dict[str, Any]:
-        """Create one execution of ``workflow``; return it as Mistral shows it."""
-        return self._call("POST", "/executions", {
-            "workflow_name": workflow, "input": json.dumps(inputs or {}), "description": description})
+    def upload(self, data: bytes) -> str:
+        """Put ``data`` (a tar.gz) into tripleo-plan-uploads; return its object name."""
+        from tripleo_plan_actions.storage.swift import UPLOADS
 
-    def execution(self, execution_id: str) -> dict[str, Any]:
-        return self._call("GET", f"/executions/{execution_id}")
+        name = f"{uuid.uuid4()}.tar.gz"
 
-    def cancel(self, execution_id: str, reason: str = "cancelled by the operator") -> dict[str, Any]:
-        """Cancel an execution (how an operator ends one that is stuck, e.g. lost in a Mistral restart)."""
-        return self._call("PUT", f"/executions/{execution_id}", {"state": "CANCELLED", "state_info": reason})
+        def put() -> None:
+            self._call(f"PUT {UPLOADS}/{name}", self.connection.put_object, UPLOADS, name, data,
+                       content_type="application/gzip")
 
-    def execution_state(self, execution_id: str | None) -> str | None:
-        """The state of an execution, or None when there is none (no id, or it no longer exists)."""
-        if not execution_id:
-            return None
         try:
-            return self.execution(execution_id)["state"]
-        except ServiceError as error:
-            if error.status == 404:
-                return None
-            raise
-
-    def create_environment(self, name: str, variables: dict[str, Any]) -> bool:
-        """Create a Mistral environment; False when one of that name exists (names are unique in
-        Mistral's database, so of two concurrent creators exactly one gets True)."""
-        try:
-            self._call("POST", "/environments", {"name": name, "variables": variables,
-                                                 "description": "tripleo-plan-actions lock"})
-        except ServiceError as error:
-            if error.status == 409:
-                return False
-            raise
-        return True
-
-    def environment(self, name: str) -> dict[str, Any] | None:
-        try:
-            found = self._call("GET", f"/environments/{name}")
-        except ServiceError as error:
-            if error.status == 404:
-                return None
-            raise
-        variables = found.get("variables") or {}
-        found["variables"] = json.loads(variables) if isinstance(variables, str) else variables
-        return found
-
-    def delete_environment(self, name: str) -> None:
-        try:
-            self._call("DELETE", f"/environments/{name}")
+            put()
         except ServiceError as error:
             if error.status != 404:
                 raise
+            self._call(f"PUT {UPLOADS}", self.connection.put_container, UPLOADS)
+            put()
+        return name
 
-    def wait(self, execution_id: str, timeout: float = 3600.0, interval: float = 0.2,
-             on_poll: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
-        """Read the execution until it is final; return it, its ``output`` decoded.
-
-        Raises OperationFailed when it ends in ERROR or CANCELLED.
-        """
-        deadline = time.monotonic() + timeout
-        while True:
-            execution = self.execution(execution_id)
-            if on_poll:
-                on_poll(execution)
-            if execution["state"] in FINAL_STATES:
-                break
-            if time.monotonic() > deadline:
-                raise ServiceError(f"execution {execution_id} still {execution['state']} after {timeout} s")
-            time.sleep(interval)
-        execution["output"] = json.loads(execution.get("output") or "{}")
-        if execution["state"] != "SUCCESS":
-            raise OperationFailed(execution)
-        return execution
-
-    def run(self, workflow: str, inputs: dict[str, Any] | None = None, **wait_options: Any) -> dict[str, Any]:
-        """Start ``workflow`` and wait for it: one execution-create, then reads."""
-        return self.wait(self.start(workflow, inputs)["id"], **wait_options)
-
-    def tasks(self, execution_id: str) -> list[dict[str, Any]]:
-        """The task executions of an execution (name, state, created_at, ...), oldest first (1 read)."""
-        found = self._call("GET", f"/executions/{execution_id}/tasks")
-        return sorted(found.get("tasks", []), key=lambda t: t.get("created_at") or "")
-
-    def step(self, execution_id: str) -> dict[str, Any] | None:
-        """The task an execution is at (:func:`~tripleo_plan_actions.core.history.current_task`); when
-        that task runs a sub-workflow (a stack operation's shared ``run``), the task the sub-workflow
-        is at.  Reads: the tasks (1), and for a sub-workflow its execution and tasks (2 more)."""
-        task = current_task(self.tasks(execution_id))
-        if task is not None and task.get("type") == "WORKFLOW":
-            inner = self.sub_execution(task["id"])
-            task = current_task(self.tasks(inner["id"])) if inner else None
-        return task
-
-    def sub_execution(self, task_execution_id: str) -> dict[str, Any] | None:
-        """The workflow execution a workflow task started (None before it exists; 1 read)."""
-        query = urllib.parse.urlencode({"task_execution_id": task_execution_id})
-        found = self._call("GET", f"/executions?{query}").get("executions", [])
-        return found[0] if found else None
-
-    def latest_action_result(self, task_execution_id: str) -> Any:
-        """The result of the newest action execution of a task (a retried task has one per try), or
-        None when none has finished yet (1 read)."""
-        query = urllib.parse.urlencode({"task_execution_id": task_execution_id, "sort_keys": "created_at",
-                                        "sort_dirs": "desc", "limit": 1, "include_output": "true"})
-        found = self._call("GET", f"/action_executions?{query}").get("action_executions", [])
-        output = found[0].get("output") if found else None
-        if isinstance(output, str):
-            output = json.loads(output or "null")
-        return (output or {}).get("result") if isinstance(output, dict) else None
-
-    def progress(self, execution_id: str) -> "Progress":
-        """Where an execution is: its state, the running step and, while the ``wait`` step polls a
-        stack, the top-level Heat resources done out of total.  A step that is a sub-workflow (a
-        stack operation's shared ``run``) is looked into: its own running step is the step.
-        Reads: the execution, its tasks, the sub-workflow and its tasks, and the wait step's latest
-        result (5 reads while a stack operation runs, fewer otherwise)."""
-        execution = self.execution(execution_id)
-        if execution["state"] in FINAL_STATES:
-            return Progress(execution, None, None, None)
-        task = self.step(execution_id)
-        step = task["name"] if task else None
-        resources = stack_status = None
-        if task is not None and task["name"] == WAIT_STEP and task.get("state") not in FINAL_STATES:
-            result = self.latest_action_result(task["id"])
-            if isinstance(result, dict):
-                resources = result.get("resources")
-                stack_status = result.get("status")
-        return Progress(execution, step, stack_status, resources)
-
-    def watch(self, execution_id: str, on_progress: Callable[["Progress"], None], interval: float = 1.0,
-              timeout: float = 3600.0) -> dict[str, Any]:
-        """As :meth:`wait`, calling ``on_progress`` after each look (see :meth:`progress` for the reads)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            progress = self.progress(execution_id)
-            on_progress(progress)
-            if progress.state in FINAL_STATES:
-                break
-            if time.monotonic() > deadline:
-                raise ServiceError(f"execution {execution_id} still {progress.state} after {timeout} s")
-            time.sleep(interval)
-        execution = progress.execution
-        execution["output"] = json.loads(execution.get("output") or "{}")
-        if execution["state"] != "SUCCESS":
-            raise OperationFailed(execution)
-        return execution
-
-
-#: The step of tripleo_plan.deploy.operate that polls Heat (its action returns ``resources``).
-WAIT_STEP = "wait"
-
-
-class Progress(NamedTuple):
-    """One look at a running execution: ``step`` (the running task's name), ``stack_status`` and
-    ``resources`` (``{done, total}``) while the wait step polls Heat, else None."""
-
-    execution: dict[str, Any]
-    step: str | None
-    stack_status: str | None
-    resources: dict[str, int] | None
-
-    @property
-    def state(self) -> str:
-        return self.execution["state"]
+    def download(self, container: str, obj: str) -> bytes:
+        """One object GET (an export archive)."""
+        return self._call(f"GET {container}/{obj}", self.connection.get_object, container, obj)[1]
 
 
 # -- where the services are: the usual places --------------------------------------------------
@@ -244,141 +100,25 @@ class Connection(NamedTuple):
     operation may need; ``swift`` is None when nothing says where Swift is)."""
 
     mistral: MistralClient
-    swift: "SwiftUploader | None"
+    swift: SwiftUploader | None
     source: str  # "keystone", "settings" or "default": where the settings came from
 
 
-def _keystone_session(environ: Mapping[str, str]):
-    """A keystoneauth1 session from the ``OS_*`` variables (auth type ``OS_AUTH_TYPE``, default
-    ``password``, or ``v3token`` when only ``OS_TOKEN`` is set)."""
-    from keystoneauth1 import loading, session
-
-    auth_type = environ.get("OS_AUTH_TYPE") or ("v3token" if environ.get("OS_TOKEN") and
-                                                not environ.get("OS_PASSWORD") else "password")
-    try:
-        loader = loading.get_plugin_loader(auth_type)
-    except Exception as error:  # keystoneauth1 raises its own NoMatchingPlugin
-        raise ConfigurationError(f"OS_AUTH_TYPE={auth_type}: {error}") from error
-    options = {}
-    for option in loader.get_options():
-        value = environ.get("OS_" + option.dest.upper())
-        if value is not None:
-            options[option.dest] = value
-    try:
-        auth = loader.load_from_options(**options)
-    except Exception as error:  # a missing required option
-        raise ConfigurationError(f"Keystone settings (OS_* variables) are incomplete: {error}") from error
-    verify: Any = environ.get("OS_CACERT") or environ.get("OS_INSECURE", "").lower() not in ("1", "true", "yes")
-    return session.Session(auth=auth, verify=verify)
+def connection_for(found: discovery.Discovery, agent: str = CLIENT_AGENT) -> Connection:
+    """The client's Mistral and Swift as ``found`` says.  Raises ConfigurationError when it cannot
+    say where Mistral is (with Keystone: when Keystone cannot answer).  Sends nothing but a
+    Keystone session's authentication."""
+    mistral = MistralClient.for_access(found.access("mistral"), agent)
+    swift = found.find("swift")
+    return Connection(mistral, SwiftUploader(swift, agent) if swift else None, found.source)
 
 
 def connect(mistral_url: str | None = None, environ: Mapping[str, str] | None = None,
             agent: str = CLIENT_AGENT) -> Connection:
-    """The undercloud's Mistral (and Swift) from the usual places, first found wins.
-
-    Mistral: ``mistral_url`` (``--mistral-url``), ``OS_MISTRAL_URL``, the Keystone catalog
-    (``workflowv2``) when ``OS_AUTH_URL`` is set, the local undercloud's settings file
-    (``TRIPLEO_PLAN_ACTIONS_CONFIG``, see :mod:`tripleo_plan_actions.services.connections`), else
-    http://127.0.0.1:8989/v2.  Swift: the Keystone catalog (``object-store``) with its token, else
-    the settings file's ``swift`` section.  Raises ConfigurationError naming what is wrong.
-    """
-    from tripleo_plan_actions.services import connections
-
-    environ = os.environ if environ is None else environ
-    url = mistral_url or environ.get("OS_MISTRAL_URL")
-    if environ.get("OS_AUTH_URL"):
-        keystone = _keystone_session(environ)
-        interface = environ.get("OS_INTERFACE", "public")
-        region = environ.get("OS_REGION_NAME")
-        try:
-            url = url or keystone.get_endpoint(service_type="workflowv2", interface=interface, region_name=region)
-            token = keystone.get_token()
-            swift_url = keystone.get_endpoint(service_type="object-store", interface=interface, region_name=region)
-        except Exception as error:  # keystoneauth1's own exceptions: unreachable, refused, no endpoint
-            raise ConfigurationError(f"Keystone at {environ['OS_AUTH_URL']}: {error}") from error
-        if not url:
-            raise ConfigurationError("the Keystone catalog has no workflowv2 (Mistral) endpoint")
-        swift = SwiftUploader(url=swift_url, token=token, agent=agent) if swift_url else None
-        return Connection(MistralClient(url, token=token, agent=agent), swift, "keystone")
-    path = environ.get(connections.SETTINGS_ENV, connections.DEFAULT_SETTINGS)
-    if os.path.exists(path):
-        settings = connections.load_settings(path)
-        url = url or (settings.get("mistral") or {}).get("endpoint")
-        section = settings.get("swift") or {}
-        swift = None
-        if section.get("url"):
-            swift = SwiftUploader(url=section["url"], token=section.get("token"), agent=agent)
-        elif section.get("auth_url"):
-            swift = SwiftUploader(auth_url=section["auth_url"], user=section.get("user"), key=section.get("key"),
-                                  agent=agent)
-        return Connection(MistralClient(url, agent=agent), swift, "settings")
-    return Connection(MistralClient(url, token=environ.get("OS_AUTH_TOKEN"), agent=agent), None, "default")
-
-
-class SwiftUploader:
-    """The client's only Swift request: ONE object PUT into ``tripleo-plan-uploads``.
-
-    With a storage URL and token (Keystone) nothing else is sent; with Swift's own auth (the local
-    undercloud's tempauth) one authentication request comes first (Keystone's work on a real
-    undercloud).  When the container does not exist yet (a cloud's very first upload) it is created
-    and the PUT tried again.
-    """
-
-    def __init__(self, url: str | None = None, token: str | None = None, auth_url: str | None = None,
-                 user: str | None = None, key: str | None = None, agent: str = CLIENT_AGENT,
-                 timeout: float = 600.0) -> None:
-        self.url = url.rstrip("/") if url else None
-        self.token = token
-        self.auth_url = auth_url
-        self.user = user
-        self.key = key
-        self.agent = agent
-        self.timeout = timeout
-
-    def _request(self, method: str, url: str, data: bytes | None = None,
-                 headers: Mapping[str, str] | None = None) -> Any:
-        request = urllib.request.Request(url, data=data, method=method,
-                                         headers={"User-Agent": self.agent, **(headers or {})})
-        try:
-            return urllib.request.urlopen(request, timeout=self.timeout)
-        except urllib.error.HTTPError as error:
-            failure = ServiceError(f"Swift answered {error.code} to {method} {url}")
-            failure.status = error.code
-            raise failure from error
-        except (urllib.error.URLError, OSError) as error:
-            raise ServiceError(f"cannot reach Swift at {url}: {error}") from error
-
-    def _authenticate(self) -> None:
-        with self._request("GET", self.auth_url, headers={"X-Auth-User": self.user or "",
-                                                           "X-Auth-Key": self.key or ""}) as response:
-            self.url = response.headers["X-Storage-Url"].rstrip("/")
-            self.token = response.headers["X-Auth-Token"]
-
-    def upload(self, data: bytes) -> str:
-        """Put ``data`` (a tar.gz) into tripleo-plan-uploads; return its object name."""
-        from tripleo_plan_actions.storage.swift import UPLOADS
-
-        if self.url is None or self.token is None and self.auth_url:
-            self._authenticate()
-        name = f"{uuid.uuid4()}.tar.gz"
-        headers = {"Content-Type": "application/gzip", **({"X-Auth-Token": self.token} if self.token else {})}
-        try:
-            self._request("PUT", f"{self.url}/{UPLOADS}/{name}", data, headers).close()
-        except ServiceError as error:
-            if error.status != 404:
-                raise
-            self._request("PUT", f"{self.url}/{UPLOADS}", b"", {k: v for k, v in headers.items()
-                                                                 if k != "Content-Type"}).close()
-            self._request("PUT", f"{self.url}/{UPLOADS}/{name}", data, headers).close()
-        return name
-
-    def download(self, container: str, obj: str) -> bytes:
-        """One object GET (an export archive)."""
-        if self.url is None or self.token is None and self.auth_url:
-            self._authenticate()
-        headers = {"X-Auth-Token": self.token} if self.token else {}
-        with self._request("GET", f"{self.url}/{container}/{obj}", headers=headers) as response:
-            return response.read()
+    """The undercloud's Mistral (and Swift) from the usual places, first found wins (see
+    :func:`tripleo_plan_actions.services.discovery.from_environment`).  Raises ConfigurationError
+    naming what is wrong."""
+    return connection_for(discovery.from_environment(environ, mistral_url), agent)
 
 
 # -- the Python API: one method per operation ------------------------------------------------
@@ -418,8 +158,9 @@ class PlanClient:
 
     Every method starts one execution, reads it until it ends and returns its result as plain
     data.  Failures raise :class:`~tripleo_plan_actions.errors.PlanError` subclasses:
-    :class:`OperationFailed` (the workflow failed; the message is the operator-facing reason),
-    ServiceError (Mistral or Swift unreachable or refusing), ConfigurationError, PlanInputError and
+    :class:`~tripleo_plan_actions.services.mistral_api.OperationFailed` (the workflow failed; the
+    message is the operator-facing reason), ServiceError (Mistral or Swift unreachable or
+    refusing), ConfigurationError, PlanInputError and
     :class:`~tripleo_plan_actions.core.references.MissingUserFile` (raised before anything is sent).
     Local files an operation needs go inline in the execution input when small, else in ONE
     archive uploaded to Swift first (see :data:`tripleo_plan_actions.core.references.INLINE_LIMIT`):
@@ -444,13 +185,20 @@ class PlanClient:
         self.cwd = cwd
 
     @classmethod
-    def from_environment(cls, mistral_url: str | None = None, environ: Mapping[str, str] | None = None,
-                         **options: Any) -> "PlanClient":
-        """A client for the undercloud the usual settings name (see :func:`connect`)."""
-        connection = connect(mistral_url, environ)
+    def from_discovery(cls, found: discovery.Discovery, environ: Mapping[str, str] | None = None,
+                       **options: Any) -> "PlanClient":
+        """A client for the services ``found`` names (templates directory: ``$TRIPLEO_PLAN_TEMPLATES``
+        of ``environ``, else the default); see :func:`connection_for`."""
+        connection = connection_for(found)
         environ = os.environ if environ is None else environ
         options.setdefault("templates_dir", environ.get(TEMPLATES_ENV) or DEFAULT_TEMPLATES)
         return cls(connection.mistral, connection.swift, **options)
+
+    @classmethod
+    def from_environment(cls, mistral_url: str | None = None, environ: Mapping[str, str] | None = None,
+                         **options: Any) -> "PlanClient":
+        """A client for the undercloud the usual settings name (see :func:`connect`)."""
+        return cls.from_discovery(discovery.from_environment(environ, mistral_url), environ, **options)
 
     # -- executions ------------------------------------------------------------------------------
     def run(self, workflow: str, inputs: dict[str, Any], on_progress: Callable[[Progress], None] | None = None,
@@ -464,10 +212,7 @@ class PlanClient:
     def watch(self, execution_id: str, on_progress: Callable[[Progress], None] | None = None) -> Any:
         """Wait for an execution (started here or elsewhere); its ``result`` output (or the whole
         output when it has no ``result``).  Raises OperationFailed when it failed."""
-        if on_progress is None:
-            execution = self.mistral.wait(execution_id, timeout=self.timeout, interval=self.interval)
-        else:
-            execution = self.mistral.watch(execution_id, on_progress, interval=self.interval, timeout=self.timeout)
+        execution = self.mistral.watch(execution_id, on_progress, interval=self.interval, timeout=self.timeout)
         output = execution["output"]
         return output["result"] if isinstance(output, dict) and "result" in output else output
 

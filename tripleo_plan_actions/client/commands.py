@@ -20,6 +20,7 @@ from cliff.command import Command
 from cliff.lister import Lister
 from cliff.show import ShowOne
 
+from tripleo_plan_actions.core.history import FINAL_STATES
 from tripleo_plan_actions.errors import PlanInputError
 
 
@@ -87,7 +88,7 @@ class ProgressReporter:
     @staticmethod
     def describe(progress: Any, width: int = WIDTH, bar: bool = False) -> str:
         """One line for a look at the execution (pure: used by both displays)."""
-        if progress.state in ("SUCCESS", "ERROR", "CANCELLED"):
+        if progress.state in FINAL_STATES:
             return f"finished: {progress.state}"
         text = f"step {progress.step or '(starting)'}"
         if progress.stack_status:
@@ -102,7 +103,7 @@ class ProgressReporter:
         return text
 
     def __call__(self, progress: Any) -> None:
-        final = progress.state in ("SUCCESS", "ERROR", "CANCELLED")
+        final = progress.state in FINAL_STATES
         if not final and not progress.resources and progress.step == self.last_step and self.last \
                 and " resources" in self.last:
             return  # a poll whose result is not in yet: the last count still holds

@@ -8,7 +8,6 @@ Swift (``object-store``) endpoints and token.
 """
 from __future__ import annotations
 
-import os
 from typing import Any
 
 API_NAME = "tripleo_plan"
@@ -18,18 +17,13 @@ DEFAULT_API_VERSION = "1"
 
 
 def make_client(instance: Any):
-    """A PlanClient from osc-lib's ClientManager ``instance`` (its Keystone session)."""
-    from tripleo_plan_actions.client import DEFAULT_TEMPLATES, TEMPLATES_ENV, MistralClient, PlanClient, SwiftUploader
+    """A PlanClient from osc-lib's ClientManager ``instance``: its Keystone session, interface
+    and region (see :func:`tripleo_plan_actions.services.discovery.from_session`)."""
+    from tripleo_plan_actions.client import PlanClient
+    from tripleo_plan_actions.services import discovery
 
-    session = instance.session
-    interface = getattr(instance, "interface", None) or "public"
-    region = getattr(instance, "region_name", None)
-    token = session.get_token()
-    mistral = session.get_endpoint(service_type="workflowv2", interface=interface, region_name=region)
-    swift = session.get_endpoint(service_type="object-store", interface=interface, region_name=region)
-    return PlanClient(MistralClient(mistral, token=token),
-                      SwiftUploader(url=swift, token=token) if swift else None,
-                      templates_dir=os.environ.get(TEMPLATES_ENV) or DEFAULT_TEMPLATES)
+    return PlanClient.from_discovery(discovery.from_session(
+        instance.session, getattr(instance, "interface", None), getattr(instance, "region_name", None)))
 
 
 def build_option_parser(parser: Any) -> Any:

@@ -26,7 +26,7 @@ def name(plan: str) -> str:
 
 
 class PlanLock:
-    """The lock of one plan, through a MistralClient (see tripleo_plan_actions.client)."""
+    """The lock of one plan, through a :class:`~tripleo_plan_actions.services.mistral_api.MistralAPI`."""
 
     def __init__(self, mistral: Any, plan: str) -> None:
         self.mistral = mistral
