@@ -310,3 +310,18 @@ def test_prepare_is_pure_the_same_state_gives_the_same_value(ctx):
     state = update.read_state(ctx, request)
     stamp = stack.Stamp("exec-9", "admin", "t", "1")
     assert replay.prepare("update", request, state, stamp) == replay.prepare("update", request, state, stamp)
+
+
+def test_the_start_action_takes_exactly_the_operations_request():
+    assert operate.parse("scale", {"plan": PLAN, "role_counts": {"Compute": 2}}).role_counts == {"Compute": 2}
+    with pytest.raises(PlanInputError, match="update does not take to"):
+        operate.parse("update", {"plan": PLAN, "to": 3})
+    with pytest.raises(PlanInputError, match="undeploy needs plan"):
+        operate.parse("undeploy", {})
+
+
+def test_an_update_that_changes_nothing_has_nothing_to_store(ctx):
+    deployed(ctx)
+    request = update.Request(plan=PLAN)
+    prepared = update.prepare(request, update.read_state(ctx, request), stack.Stamp("e", "u", "t", "1"))
+    assert prepared.inputs == {} and prepared.record["replay"] == record(ctx, 2)["replay"]
