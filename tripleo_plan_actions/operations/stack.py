@@ -233,7 +233,8 @@ def call_heat(op: StackOperation, ctx: Context) -> str:
     return ctx.stacks.update(op.stack, op.call.arguments, op.call.timeout, op.operation)
 
 
-def stamp(ctx: Context) -> Stamp:
+def new_stamp(ctx: Context) -> Stamp:
+    """Who runs the operation now, and a new DeployIdentifier (Heat reruns the deployments)."""
     return Stamp(execution=ctx.execution, user=ctx.user, now=ctx.now(), deploy_identifier=str(int(time.time())))
 
 
@@ -255,13 +256,13 @@ def start(operation: str, read: Reader, prepare: Preparer, request: Common, ctx:
     check_common(request)
     with inputs.consuming(ctx.store, getattr(request, "user_upload", None)):
         if request.dry_run:
-            return perform(_prepared(prepare, request, read(ctx, request), stamp(ctx)), ctx)
+            return perform(_prepared(prepare, request, read(ctx, request), new_stamp(ctx)), ctx)
         lock = ctx.lock(request.plan)
         if request.force_unlock:
             lock.force()
         lock.acquire(ctx.execution, operation)
         try:
-            return perform(_prepared(prepare, request, read(ctx, request), stamp(ctx)), ctx)
+            return perform(_prepared(prepare, request, read(ctx, request), new_stamp(ctx)), ctx)
         except BaseException:
             lock.release(ctx.execution)
             raise

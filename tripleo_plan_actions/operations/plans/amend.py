@@ -131,7 +131,7 @@ def start(request: Request, ctx: Context) -> dict[str, Any]:
         lock = ctx.lock(request.plan)
         lock.acquire(ctx.execution, OPERATION)
         try:
-            stamp = stack.stamp(ctx)
+            stamp = stack.new_stamp(ctx)
             return perform(prepare(request, read_state(ctx, request), stamp), ctx)
         finally:
             lock.release(ctx.execution)

@@ -63,6 +63,6 @@ def start(request: Request, ctx: Context) -> dict[str, Any]:
     those of :func:`.new.perform` + 1 (removing the upload)."""
     with inputs.consuming(ctx.store, request.upload):
         check(request)
-        stamp = stack.stamp(ctx)
+        stamp = stack.new_stamp(ctx)
         state = State(inputs.templates(ctx.store, request.upload, request.templates_dir), passwords.generate())
         return new.perform(prepare(request, state, stamp), ctx)

@@ -60,5 +60,5 @@ def start(request: Request, ctx: Context) -> dict[str, Any]:
     upload is removed however this ends.  Swift requests: 1 + those of :func:`.new.perform` + 1."""
     with inputs.consuming(ctx.store, request.upload):
         plans.check_name(request.plan)
-        stamp = stack.stamp(ctx)
+        stamp = stack.new_stamp(ctx)
         return new.perform(prepare(request, read_state(ctx, request), stamp), ctx)
