@@ -97,9 +97,11 @@ def test_update_with_nothing_new_replays_everything_and_stores_no_new_input(ctx)
     assert "user-files/home/stack/nested.yaml" in arguments["files"]
 
 
-def test_the_replay_archive_holds_every_input_the_record_references(ctx):
+def test_the_replay_archive_holds_every_input_the_record_references_and_is_the_only_one_stored(ctx):
     deployed(ctx)
     second = record(ctx, 2)
+    assert ctx.store.inputs(PLAN) == [second["replay"]]
+    assert stack.read_parameters(ctx.store, PLAN, second) == {"Debug": True}
     contents = stack.read_contents(ctx.store, PLAN, second)
     assert set(contents) == {e["sha256"] for e in second["environments"] if e["source"] == "user"} | \
         {f["sha256"] for f in second["user_files"]} | {second["parameters"]["sha256"]}
@@ -114,8 +116,10 @@ def test_a_deploy_with_no_operator_input_has_no_replay_archive_and_updates(ctx):
 
 def test_a_record_without_a_replay_archive_is_replayed_input_by_input(ctx):
     deployed(ctx)
-    old = dict(record(ctx, 2))
-    del old["replay"]
+    old = dict(record(ctx, 2))  # as written before replay archives: every input stored on its own
+    contents = stack.read_contents(ctx.store, PLAN, old)
+    ctx.store.store_inputs(PLAN, {f"input-{n}": c for n, c in enumerate(contents.values())})
+    ctx.store.forget(PLAN, [], [old.pop("replay")])
     ctx.store.put_revision(PLAN, old)
     run(update, ctx)
     assert record(ctx, 3)["environments"] == old["environments"]

@@ -7,13 +7,13 @@ on the plan stores it so.
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from tripleo_plan_actions.actions.base import PlanAction, now
 from tripleo_plan_actions.core import history, plan as plans, revisions
 from tripleo_plan_actions.errors import PlanInputError, PlanNotFound
 from tripleo_plan_actions.operations.records import as_read
+from tripleo_plan_actions.operations.stack import read_parameters
 from tripleo_plan_actions.services import connections, heat_stacks
 from tripleo_plan_actions.storage.store import PlanStore
 from tripleo_plan_actions.storage.swift import SwiftPlanStore
@@ -72,8 +72,7 @@ class DiffRevisions(PlanAction):
         store = SwiftPlanStore(services.swift())
         numbers = store.revision_numbers(self.plan)
         records = [_record(store, self.plan, n, numbers) for n in (self.a, self.b)]
-        stored = [json.loads(store.input(self.plan, r["parameters"]["sha256"])) if r["parameters"]["sha256"]
-                  else {} for r in records]
+        stored = [read_parameters(store, self.plan, r) for r in records]
         return history.diff(records[0], records[1], parameters_a=stored[0], parameters_b=stored[1])
 
 

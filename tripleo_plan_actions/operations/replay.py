@@ -9,7 +9,8 @@ complete Heat arguments, the inputs to keep and the pending revision record.
 
 Replay costs O(1) requests: every record names ONE input, its replay archive (``replay``: the
 sha256 of a deterministic tar.gz of every input it references, member name = the input's sha256),
-so the next operation reads one object whatever the number of user files.  The archive is
+the only input a stack operation writes, so the next operation reads one object whatever the
+number of user files, and a deploy writes one whatever the number it is given.  The archive is
 content-addressed: an update that changes nothing writes nothing new.
 """
 from __future__ import annotations
@@ -73,9 +74,8 @@ def prepare(operation: str, request: WithFiles, state: StackState, stamp: Stamp,
     record["replay"] = plans.sha256(replay) if replay is not None else None
     action = "create" if state.stack is None else "update"
     plan_write = (state.files, state.new_files) if state.new_files is not None else None
-    stored = set(state.contents) | {(state.base or {}).get("replay")}  # the replayed revision's inputs
-    new = {path: content for path, content in {**kept, REPLAY_INPUT: replay}.items()
-           if content is not None and plans.sha256(content) not in stored}
+    # Only the replay archive is kept: it holds every input by sha256 (none new: nothing to write).
+    new = {REPLAY_INPUT: replay} if replay is not None and record["replay"] != (state.base or {}).get("replay") else {}
     return StackOperation(plan=request.plan, operation=operation, dry_run=request.dry_run, record=record,
                           call=HeatCall(action, arguments, request.timeout), stack=state.stack, close=close,
                           inputs=new, plan_write=plan_write)
@@ -172,7 +172,7 @@ def _templates_dir(request: WithFiles, state: StackState) -> str | None:
 
 
 def _kept(given: Mapping[str, bytes], user_files: Mapping[str, bytes], parameters: Mapping[str, Any]) -> dict:
-    """The operator's inputs to keep, ``{path: content}`` (stored content-addressed)."""
+    """The operator's inputs the record deploys with, ``{path: content}`` (kept in its replay archive)."""
     kept = {**given, **user_files}
     if parameters:
         kept[PARAMETERS_INPUT] = json.dumps(parameters, sort_keys=True).encode()

@@ -19,6 +19,7 @@ perform.  ``finish`` (its own module) completes the record with Heat's outcome.
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from typing import Any, Callable, Mapping
 
@@ -170,6 +171,17 @@ def read_contents(store: PlanStore, plan: str, record: Mapping[str, Any] | None)
     if record.get("replay"):
         return archives.read_archive(store.input(plan, record["replay"]), max_total_bytes=1 << 40)
     return {digest: store.input(plan, digest) for digest in sorted(revisions.stored_inputs(record))}
+
+
+def read_parameters(store: PlanStore, plan: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    """The real values of ``record``'s explicit parameters ({} when it has none): 1 request (its
+    replay archive, or the parameters input of a record written before replay archives)."""
+    digest = (record.get("parameters") or {}).get("sha256")
+    if not digest:
+        return {}
+    if record.get("replay"):
+        return json.loads(read_contents(store, plan, record)[digest])
+    return json.loads(store.input(plan, digest))
 
 
 def read_state(ctx: Context, request: Common, *, all_records: bool = False,
