@@ -196,6 +196,12 @@ def test_a_dry_run_leaves_a_stale_pending_record_as_it_is(ctx):
     (deploy, {"parameters": ["Debug"]}, "parameters must be a mapping"),
     (deploy, {"remove_environments": ["x.yaml"]}, "cannot remove x.yaml"),
     (scale, {}, "scale needs role_counts"),
+    (scale, {"role_counts": {"NoSuchRole": 2}}, "NoSuchRole is not a role of plan overcloud; its roles are "
+                                                "Controller, Compute"),
+    (scale, {"role_counts": {"compute": 3}}, r"compute is not a role of plan overcloud \(did you mean Compute\?\)"),
+    (scale, {"role_counts": {"Compute": 2.5}}, "Compute=2.5: a count must be a whole number, 0 or more"),
+    (scale, {"role_counts": {"Compute": True}}, "Compute=True: a count must be a whole number"),
+    (scale, {"role_counts": {"Compute": -1}}, "Compute=-1: a count must be a whole number"),
     (rollback, {}, "rollback needs to"),
 ])
 def test_a_refused_request_writes_nothing_and_releases_the_lock(ctx, module, request_, message):
