@@ -114,7 +114,7 @@ def test_each_task_passes_exactly_its_actions_parameters(name):
             assert action is None or action.startswith("std."), f"{name}.{task_name}: unknown {action}"
 
 
-@pytest.mark.parametrize("name", sorted(set(WORKFLOWS) - {"tripleo_plan.deploy.run"}))  # run: shared steps
+@pytest.mark.parametrize("name", sorted(WORKFLOWS))
 def test_contract_document_lists_each_workflows_inputs(name):
     documented = _documented()
     assert name in documented, f"doc/contracts.rst has no ``{name}(...)`` signature line"
