@@ -13,7 +13,6 @@ traceback.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any, Callable
 
 from mistral_lib import actions
@@ -95,11 +94,6 @@ class OperationAction(PlanAction):
 
     def perform(self, services: connections.Connections, context: Any) -> Any:
         return type(self).start(self, operation_context(services, context))
-
-
-def now() -> str:
-    """The current UTC time as revision records write it (ISO 8601, seconds)."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def execution_id(context: Any) -> str | None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tripleo_plan_actions.actions.base import PlanAction, now
+from tripleo_plan_actions.actions.base import PlanAction
 from tripleo_plan_actions.core import history, plan as plans, revisions
 from tripleo_plan_actions.errors import PlanInputError, PlanNotFound
+from tripleo_plan_actions.operations.context import utc_now as now
 from tripleo_plan_actions.operations.records import as_read
 from tripleo_plan_actions.operations.stack import read_parameters
 from tripleo_plan_actions.services import connections, heat_stacks

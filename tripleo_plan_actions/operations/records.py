@@ -40,6 +40,14 @@ def recent(store: PlanStore, plan: str) -> Recent:
     return Recent(numbers, newest, last)
 
 
+def pending_state(mistral: Any, newest: Mapping[str, Any] | None) -> str | None:
+    """The Mistral state of the execution of ``newest`` when it is a pending record (what
+    :func:`closing` decides on), else None.  1 request when pending, else none."""
+    if newest is None or newest["status"] != revisions.PENDING:
+        return None
+    return mistral.execution_state(newest.get("execution"))
+
+
 def closing(newest: Mapping[str, Any] | None, execution_state: str | None, now: str,
             forced: bool = False) -> dict[str, Any] | None:
     """The newest record closed as ``interrupted`` when it is a pending record whose execution is

@@ -193,11 +193,8 @@ def read_state(ctx: Context, request: Common, *, all_records: bool = False,
     store = ctx.store
     files = store.load(request.plan)
     recent = records.recent(store, request.plan)
-    newest = recent.newest
-    newest_state = None
-    if newest is not None and newest["status"] == revisions.PENDING:
-        newest_state = ctx.mistral.execution_state(newest.get("execution"))
-    state = StackState(files=files, recent=recent, stack=ctx.stacks.find(request.plan), newest_state=newest_state)
+    state = StackState(files=files, recent=recent, stack=ctx.stacks.find(request.plan),
+                       newest_state=records.pending_state(ctx.mistral, recent.newest))
     if all_records:
         state.records = [store.revision(request.plan, n) for n in recent.numbers]
     state.base = base(state) if base else recent.last

@@ -75,10 +75,7 @@ def read_state(ctx: Context, request: Request) -> State:
     files = store.load(request.plan)
     uploaded = archives.read_archive(store.take_upload(request.upload)) if request.upload else {}
     recent = records.recent(store, request.plan)
-    state = State(files, uploaded, recent)
-    if recent.newest is not None and recent.newest["status"] == revisions.PENDING:
-        state.newest_state = ctx.mistral.execution_state(recent.newest.get("execution"))
-    return state
+    return State(files, uploaded, recent, newest_state=records.pending_state(ctx.mistral, recent.newest))
 
 
 def prepare(request: Request, state: State, stamp: stack.Stamp) -> Amendment:
