@@ -23,28 +23,31 @@ DEFAULTS: dict[str, Any] = {
 RENAMED = {"rollback_to": "to"}
 
 
+def _request_type(operation: str) -> tuple[Any, set[str]]:
+    """The ``Request`` class of ``operation`` and its field names; PlanInputError for an
+    operation that does not exist."""
+    if operation not in STACK_OPERATIONS:
+        raise PlanInputError(f"operation {operation!r} is not one of {', '.join(STACK_OPERATIONS)}")
+    request_type = STACK_OPERATIONS[operation].Request
+    return request_type, {field.name for field in dataclasses.fields(request_type)}
+
+
 def parse(operation: str, given: Mapping[str, Any]) -> Any:
     """The ``Request`` of ``operation`` from its workflow's input; PlanInputError names an input
     it does not take (Mistral refuses those at the workflow already) or a missing ``plan``."""
-    if operation not in STACK_OPERATIONS:
-        raise PlanInputError(f"operation {operation!r} is not one of {', '.join(STACK_OPERATIONS)}")
-    module = STACK_OPERATIONS[operation]
-    fields = {field.name for field in dataclasses.fields(module.Request)}
+    request_type, fields = _request_type(operation)
     unknown = sorted(set(given) - fields)
     if unknown:
         raise PlanInputError(f"{operation} does not take {', '.join(unknown)} (it takes {', '.join(sorted(fields))})")
     if "plan" not in given:
         raise PlanInputError(f"{operation} needs plan")
-    return module.Request(**given)
+    return request_type(**given)
 
 
 def request(operation: str, plan: str, given: Mapping[str, Any]) -> Any:
     """The ``Request`` of ``operation`` from ``operate``'s inputs; PlanInputError names an input
     the operation does not take, or an operation that does not exist."""
-    if operation not in STACK_OPERATIONS:
-        raise PlanInputError(f"operation {operation!r} is not one of {', '.join(STACK_OPERATIONS)}")
-    module = STACK_OPERATIONS[operation]
-    fields = {field.name for field in dataclasses.fields(module.Request)}
+    request_type, fields = _request_type(operation)
     values: dict[str, Any] = {"plan": plan}
     for name, value in given.items():
         if name not in DEFAULTS:
@@ -55,4 +58,4 @@ def request(operation: str, plan: str, given: Mapping[str, Any]) -> Any:
         elif value != DEFAULTS[name] and value is not None:
             takes = ", ".join(sorted(fields - {"plan"}))
             raise PlanInputError(f"{operation} does not take {name} (it takes {takes})")
-    return module.Request(**values)
+    return request_type(**values)
