@@ -54,13 +54,14 @@ def prepare(operation: str, request: WithFiles, state: StackState, stamp: Stamp,
                                              remove=request.remove_environments or [])
     parameters = _parameters(request, state, role_counts)
     user_files, user_file_records = _user_files(request, state)
-    contents = {**state.contents, **{plans.sha256(c): c for c in (*given.values(), *user_files.values())}}
+    kept = _kept(given, user_files, parameters)
+    contents = {**state.contents, **{plans.sha256(c): c for c in kept.values()}}
+    templates_dir = request.local_templates_dir or (state.base or {}).get("local_templates_dir")
     arguments = environments.heat_arguments(
         files, _entries(request.plan, files, tracked, contents), user_files=user_files,
         parameters={**parameters, "DeployIdentifier": stamp.deploy_identifier},
-        passwords=_passwords(files), templates_dir=_templates_dir(request, state))
+        passwords=_passwords(files), templates_dir=templates_dir)
     arguments = deployment_parameters.with_deployment_parameters(arguments, files, request.plan)
-    kept = _kept(given, user_files, parameters)
     record = revisions.new_record(
         request.plan, revisions.next_number(state.recent.numbers), operation, started_at=stamp.now,
         execution=stamp.execution, user=stamp.user, environments=tracked, user_files=user_file_records,
@@ -68,9 +69,9 @@ def prepare(operation: str, request: WithFiles, state: StackState, stamp: Stamp,
         plan_digest=plans.plan_digest(files), rollback_of=rollback_of,
         message=f"{operation} of {request.plan} with {len(tracked)} environment files"
                 + (f" (the inputs of revision {rollback_of})" if rollback_of is not None else ""))
-    if _templates_dir(request, state):
-        record["local_templates_dir"] = _templates_dir(request, state)
-    replay = _replay_archive(record, {**contents, **{plans.sha256(c): c for c in kept.values()}})
+    if templates_dir:
+        record["local_templates_dir"] = templates_dir
+    replay = _replay_archive(record, contents)
     record["replay"] = plans.sha256(replay) if replay is not None else None
     action = "create" if state.stack is None else "update"
     plan_write = (state.files, state.new_files) if state.new_files is not None else None
@@ -165,10 +166,6 @@ def _entries(plan: str, files: Mapping[str, bytes], tracked: list[dict],
 def _passwords(files: Mapping[str, bytes]) -> dict[str, Any]:
     environment = plans.load_yaml(plans.PLAN_ENVIRONMENT, files[plans.PLAN_ENVIRONMENT]) or {}
     return environment.get("passwords") or {}
-
-
-def _templates_dir(request: WithFiles, state: StackState) -> str | None:
-    return request.local_templates_dir or (state.base or {}).get("local_templates_dir")
 
 
 def _kept(given: Mapping[str, bytes], user_files: Mapping[str, bytes], parameters: Mapping[str, Any]) -> dict:
