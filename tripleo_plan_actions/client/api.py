@@ -137,6 +137,10 @@ OPERATION_INPUTS: dict[str, frozenset[str]] = {
     "scale": _REPLAYING | {"role_counts"}, "rollback": frozenset({"to"}), "undeploy": frozenset()}
 
 
+#: The client's option names that the workflows call otherwise.
+_OPTION_INPUTS = {"timeout_minutes": "timeout", "rollback_to": "to"}
+
+
 def _given(value: Any) -> bool:
     """Whether an option was given a value (not None, False or empty; 0 is a value)."""
     if value is None or value is False:
@@ -314,8 +318,7 @@ class PlanClient:
         if operation not in OPERATION_INPUTS:
             raise PlanInputError(f"operation {operation!r} is not one of {', '.join(OPERATION_INPUTS)}")
         takes = OPERATION_INPUTS[operation]
-        options = {("timeout" if k == "timeout_minutes" else "to" if k == "rollback_to" else k): v
-                   for k, v in options.items()}
+        options = {_OPTION_INPUTS.get(k, k): v for k, v in options.items()}
         given = {k: v for k, v in options.items() if _given(v)}
         refused = sorted(set(given) - takes - COMMON_INPUTS) + (["environments"] if environments and
                                                                  "environments" not in takes else [])
