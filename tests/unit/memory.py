@@ -43,7 +43,8 @@ class MemoryStacks:
     """Stacks by name; ``calls`` records every request that changes one; ``refuse`` makes the
     next create/update/delete fail as Heat's 400 would; ``settle(name, status)`` ends an operation."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: Any = None) -> None:
+        self.now = now or (lambda: "2026-12-01T12:00:00Z")  # what Heat stamps an action's start with
         self.stacks: dict[str, dict[str, Any]] = {}
         self.calls: list[tuple[str, str]] = []
         self.previews: list[str] = []
@@ -59,20 +60,21 @@ class MemoryStacks:
         found = self.stacks.get(name)
         if found is None or found["status"] == "DELETE_COMPLETE":
             return None
-        return Stack(name, found["id"], found["status"], found["reason"])
+        return Stack(name, found["id"], found["status"], found["reason"], found["since"])
 
     def create(self, name: str, arguments: Mapping[str, Any], timeout: int) -> str:
         self._check(f"create stack {name}")
         self.calls.append(("create", name))
         stack_id = f"id-{next(self._ids)}"
-        self.stacks[name] = {"id": stack_id, "status": "CREATE_IN_PROGRESS", "reason": "",
+        self.stacks[name] = {"id": stack_id, "status": "CREATE_IN_PROGRESS", "reason": "", "since": self.now(),
                              "arguments": dict(arguments), "timeout": timeout, "outputs": {}}
         return f"{name}/{stack_id}"
 
     def update(self, stack: Stack, arguments: Mapping[str, Any], timeout: int, operation: str = "update") -> str:
         self._check(f"{operation} stack {stack.name}")
         self.calls.append(("update", stack.name))
-        self.stacks[stack.name].update(status="UPDATE_IN_PROGRESS", arguments=dict(arguments), timeout=timeout)
+        self.stacks[stack.name].update(status="UPDATE_IN_PROGRESS", arguments=dict(arguments), timeout=timeout,
+                                       since=self.now())
         return stack.ref
 
     def delete(self, stack: Stack) -> str:

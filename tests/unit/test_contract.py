@@ -145,3 +145,17 @@ def test_the_thin_client_sends_each_operation_only_what_its_workflow_takes():
         inputs = set(_inputs(WORKFLOWS[f"tripleo_plan.deploy.{operation}"])) - {"plan"} - not_from_the_client
         sent = takes | api.COMMON_INPUTS | (shipping if "environments" in takes else set())
         assert sent == inputs, operation
+
+
+def test_an_actions_entry_point_is_its_name_in_setup_cfg():
+    named = {name: action for name, action in ACTIONS.items() if getattr(action, "entry_point", "")}
+    assert {"tripleo_plan.deploy.start", "tripleo_plan.deploy.stack_status", "tripleo_plan.deploy.finish"} <= set(named)
+    assert all(action.entry_point == name for name, action in named.items())
+
+
+def test_the_steps_of_a_stack_operation_run_again_only_when_their_executor_is_lost():
+    steps = WORKFLOWS["tripleo_plan.deploy.run"]
+    assert steps["task-defaults"]["safe-rerun"] is True
+    for task in ("start", "finish"):
+        retry = steps["tasks"][task]["retry"]
+        assert retry["count"] >= 1 and "Heartbeat wasn" in retry["break-on"], task

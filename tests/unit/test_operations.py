@@ -335,3 +335,125 @@ def test_an_update_that_changes_nothing_has_nothing_to_store(ctx):
     request = update.Request(plan=PLAN)
     prepared = update.prepare(request, update.read_state(ctx, request), stack.Stamp("e", "u", "t", "1"))
     assert prepared.inputs == {} and prepared.record["replay"] == record(ctx, 2)["replay"]
+
+
+# -- a rerun of a step for the same execution (its executor was lost) --------------------------
+
+class Lost(BaseException):
+    """The executor's process dies here (nothing after it in that run happens)."""
+
+
+def ticking(ctx):
+    """Make the records' clock and Heat's advance one second per reading."""
+    seconds = iter(range(10_000))
+    clock = lambda: f"2026-12-01T12:{next(seconds) // 60 % 60:02d}:{next(seconds) % 60:02d}Z"  # noqa: E731
+    ctx.now = ctx.stacks.now = clock
+    return ctx
+
+
+def lose_heat_call(ctx, action):
+    """The executor dies as Heat's ``action`` is about to be sent (after the pending record)."""
+    real = getattr(ctx.stacks, action)
+
+    def dying(*args, **kwargs):
+        setattr(ctx.stacks, action, real)
+        raise Lost()
+    setattr(ctx.stacks, action, dying)
+
+
+def test_start_run_again_after_its_result_was_lost_resumes_without_a_new_record_or_heat_call(ctx):
+    request = deploy.Request(plan=PLAN, environments=[USER_ENV], user_files=NESTED)
+    first = deploy.start(request, ctx)
+    writes = list(ctx.store.writes)
+    assert deploy.start(request, ctx) == first
+    assert ctx.stacks.calls == [("create", PLAN)] and ctx.store.writes == writes  # nothing written again
+    ctx.stacks.settle(PLAN)
+    assert finish.finish(ctx, PLAN, first["revision"], first["stack"])["status"] == revisions.SUCCEEDED
+    assert ctx.store.revision_numbers(PLAN) == [1, 2]
+
+
+@pytest.mark.parametrize("module, request_, action", [
+    (deploy, {"environments": [USER_ENV], "user_files": NESTED}, "create"),
+    (update, {"parameters": {"Debug": False}}, "update"),
+    (undeploy, {}, "delete"),
+])
+def test_start_lost_before_the_heat_call_makes_it_once_with_the_record_it_wrote(ctx, module, request_, action):
+    ticking(ctx)
+    if module is not deploy:
+        deployed(ctx)
+    lose_heat_call(ctx, action)
+    with pytest.raises(Lost):
+        module.start(module.Request(plan=PLAN, **request_), ctx)
+    numbers = ctx.store.revision_numbers(PLAN)
+    written = record(ctx, numbers[-1])
+    assert written["status"] == revisions.PENDING and ctx.stacks.calls.count((action, PLAN)) == 0
+    started = module.start(module.Request(plan=PLAN, **request_), ctx)
+    assert ctx.stacks.calls.count((action, PLAN)) == 1 and ctx.store.revision_numbers(PLAN) == numbers
+    assert started["revision"] == written["number"] and record(ctx, written["number"]) == written
+    if action != "delete":  # the same DeployIdentifier as the lost run's record was stamped with
+        sent = ctx.stacks.stacks[PLAN]["arguments"]["files"]
+        identifier = f"DeployIdentifier: '{stack.deploy_identifier(written['started_at'])}'"
+        assert any(identifier in content for content in sent.values()), identifier
+    ctx.stacks.settle(PLAN, "DELETE_COMPLETE" if action == "delete" else None)
+    assert finish.finish(ctx, PLAN, started["revision"], started["stack"])["status"] == revisions.SUCCEEDED
+
+
+def test_start_lost_after_the_update_call_resumes_even_when_heat_has_finished(ctx):
+    ticking(ctx)
+    deployed(ctx)
+    first = update.start(update.Request(plan=PLAN, parameters={"Debug": False}), ctx)
+    ctx.stacks.settle(PLAN)  # Heat ended before Mistral noticed the lost executor
+    assert update.start(update.Request(plan=PLAN, parameters={"Debug": False}), ctx) == first
+    assert ctx.stacks.calls == [("create", PLAN), ("update", PLAN)]
+
+
+def test_another_executions_pending_record_is_not_a_rerun(ctx):
+    deploy.start(deploy.Request(plan=PLAN), ctx)
+    other = memory.context(ctx.store, execution="exec-2")
+    other.mistral = ctx.mistral
+    other.mistral.states["exec-2"] = "RUNNING"
+    with pytest.raises(PlanBusy):
+        deploy.start(deploy.Request(plan=PLAN), other)
+    assert stack.rerun_of(record(ctx, 2), "exec-2") is None and stack.rerun_of(record(ctx, 2), "exec-1")
+
+
+def test_heat_called_compares_the_stacks_action_start_with_the_records():
+    pending = {"operation": "update", "started_at": "2026-12-01T12:00:05Z"}
+    assert stack.heat_called(pending, memory.Stack(PLAN, "i", "UPDATE_COMPLETE", "", "2026-12-01T12:00:05"))
+    assert not stack.heat_called(pending, memory.Stack(PLAN, "i", "UPDATE_COMPLETE", "", "2026-12-01T12:00:04Z"))
+    assert not stack.heat_called(pending, None) and not stack.heat_called({**pending, "operation": "deploy"}, None)
+    undeploying = {"operation": "undeploy", "started_at": "2026-12-01T12:00:05Z"}
+    assert stack.heat_called(undeploying, None)
+    assert stack.heat_called(undeploying, memory.Stack(PLAN, "i", "DELETE_IN_PROGRESS", "", "x"))
+    assert not stack.heat_called(undeploying, memory.Stack(PLAN, "i", "UPDATE_COMPLETE", "", "x"))
+
+
+def test_finish_run_again_returns_the_same_outcome_and_writes_nothing(ctx):
+    started = deploy.start(deploy.Request(plan=PLAN, environments=[USER_ENV], user_files=NESTED), ctx)
+    ctx.stacks.settle(PLAN)
+    done = finish.finish(ctx, PLAN, started["revision"], started["stack"])
+    writes = list(ctx.store.writes)
+    assert finish.finish(ctx, PLAN, started["revision"], started["stack"]) == {**done, "pruned": []}
+    assert ctx.store.writes == writes
+
+
+def test_finish_run_again_after_a_failure_fails_the_same_way(ctx):
+    started = deploy.start(deploy.Request(plan=PLAN), ctx)
+    ctx.stacks.settle(PLAN, "CREATE_FAILED", "boom")
+    with pytest.raises(StackFailed) as first:
+        finish.finish(ctx, PLAN, started["revision"], started["stack"])
+    with pytest.raises(StackFailed) as again:
+        finish.finish(ctx, PLAN, started["revision"], started["stack"])
+    assert str(again.value) == str(first.value)
+
+
+def test_start_run_again_after_its_upload_was_consumed_resumes_from_the_record(ctx):
+    from tripleo_plan_actions.core import archive as archives, references
+
+    env = {"path": "/home/stack/env.yaml"}
+    files = {"/home/stack/env.yaml": USER_ENV["content"].encode(), **{p: t.encode() for p, t in NESTED.items()}}
+    ctx.store.uploads["u1"] = archives.write_archive({references.ARCHIVE_PREFIX + p[1:]: c for p, c in files.items()})
+    first = deploy.start(deploy.Request(plan=PLAN, environments=[env], user_upload="u1"), ctx)
+    assert "u1" not in ctx.store.uploads  # consumed when the first run ended
+    assert deploy.start(deploy.Request(plan=PLAN, environments=[env], user_upload="u1"), ctx) == first
+    assert ctx.stacks.calls == [("create", PLAN)]

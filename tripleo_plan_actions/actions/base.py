@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from mistral_lib import actions
 
+from tripleo_plan_actions.actions import pauses
 from tripleo_plan_actions.errors import PlanError
 from tripleo_plan_actions.services import connections
 
@@ -24,7 +25,10 @@ LOG = logging.getLogger(__name__)
 
 
 class PlanAction(actions.Action):
-    """Base class of the pack's actions."""
+    """Base class of the pack's actions; ``entry_point``: its name in Mistral, where a test may
+    pause it (:mod:`~tripleo_plan_actions.actions.pauses`)."""
+
+    entry_point = ""
 
     def perform(self, services: connections.Connections, context: Any) -> Any:
         """Do the work; return JSON-serialisable data or raise PlanError."""
@@ -33,7 +37,9 @@ class PlanAction(actions.Action):
     def run(self, context: Any) -> actions.Result:
         try:
             services = connections.for_context(context)
-            return actions.Result(data=self.perform(services, context))
+            data = self.perform(services, context)
+            pauses.hold(self.entry_point)  # a test's lost executor (inert unless asked for)
+            return actions.Result(data=data)
         except PlanError as error:
             LOG.warning("%s failed: %s", type(self).__name__, error)
             return actions.Result(error=str(error))

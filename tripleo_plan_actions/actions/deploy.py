@@ -22,6 +22,8 @@ class StartOperation(PlanAction):
     holds the lock and is recorded (the caller's, above the shared sub-workflow; default: this
     action's own)."""
 
+    entry_point = "tripleo_plan.deploy.start"
+
     def __init__(self, operation: str, request: dict, legacy: bool = False, execution: str | None = None) -> None:
         self.operation = operation
         self.request = request
@@ -42,6 +44,8 @@ class StackStatus(PlanAction):
     Mistral retry, and clients read its latest result for progress.  ``resources`` counts the
     stack's TOP-LEVEL resources COMPLETE for its current action out of all.  2 Heat requests."""
 
+    entry_point = "tripleo_plan.deploy.stack_status"
+
     def __init__(self, stack: str) -> None:
         self.stack = stack
 
@@ -52,6 +56,8 @@ class StackStatus(PlanAction):
 class FinishOperation(PlanAction):
     """Complete revision ``revision`` with the outcome of ``stack``; fail with the failed resources
     (see :mod:`tripleo_plan_actions.operations.finish`)."""
+
+    entry_point = "tripleo_plan.deploy.finish"
 
     def __init__(self, plan: str, revision: int, stack: str, history_limit: int | None = None,
                  execution: str | None = None) -> None:

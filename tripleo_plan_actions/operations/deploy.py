@@ -9,7 +9,7 @@ import dataclasses
 from typing import Any
 
 from tripleo_plan_actions.errors import PlanInputError
-from tripleo_plan_actions.operations import inputs, replay, stack
+from tripleo_plan_actions.operations import replay, stack
 from tripleo_plan_actions.operations.context import Context
 
 OPERATION = "deploy"
@@ -21,9 +21,7 @@ class Request(stack.WithFiles):
 
 
 def read_state(ctx: Context, request: Request) -> stack.StackState:
-    state = stack.read_state(ctx, request, base=lambda s: None)
-    state.uploaded = inputs.user_files(ctx.store, request.user_upload)
-    return state
+    return stack.read_state(ctx, request, base=lambda s: None)
 
 
 def prepare(request: Request, state: stack.StackState, stamp: stack.Stamp) -> stack.StackOperation:

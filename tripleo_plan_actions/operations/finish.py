@@ -3,13 +3,17 @@
 On success plan-environment.yaml is made to show what the plan now deploys with; on failure the
 record keeps the failed resources and the execution fails with them (:class:`StackFailed`).  The
 plan's lock is released whatever happens.
+
+A rerun is safe (Mistral runs ``finish`` again when the executor that ran it is lost): a record
+that is no longer pending was completed by the earlier run, so nothing is written again (the lock
+may already be another operation's); the result is made again from the record and the stack.
 """
 from __future__ import annotations
 
 from typing import Any, Mapping
 
 from tripleo_plan_actions.core import plan as plans, revisions
-from tripleo_plan_actions.errors import StackFailed
+from tripleo_plan_actions.errors import PlanError, StackFailed
 from tripleo_plan_actions.operations import records
 from tripleo_plan_actions.operations.context import Context
 from tripleo_plan_actions.services.heat_stacks import Outcome
@@ -46,6 +50,8 @@ def finish(ctx: Context, plan: str, revision: int, stack: str, history_limit: in
         record = store.revision(plan, revision)
         undeploy = record["operation"] == "undeploy"
         outcome = ctx.stacks.outcome(stack, outputs=not undeploy)
+        if record["status"] != revisions.PENDING:
+            return finished_before(record, outcome)
         done, failed = completed(record, outcome, ctx.now())
         if failed is None and not undeploy:
             files = store.load(plan)
@@ -53,9 +59,25 @@ def finish(ctx: Context, plan: str, revision: int, stack: str, history_limit: in
         store.put_revision(plan, done)
         if failed is not None:
             raise failed
-        return {"plan": plan, "revision": revision, "operation": record["operation"],
-                "status": revisions.SUCCEEDED, "stack_status": outcome.status, "outputs": outcome.outputs,
-                "environments": [e["path"] for e in record["environments"]],
-                "pruned": records.prune(store, plan, limit)}
+        return {**result(record, outcome), "pruned": records.prune(store, plan, limit)}
     finally:
         ctx.lock(plan).release(ctx.execution)
+
+
+def result(record: Mapping[str, Any], outcome: Outcome) -> dict[str, Any]:
+    """The result of a finish of ``record`` that succeeded with ``outcome`` (but ``pruned``)."""
+    return {"plan": record["plan"], "revision": record["number"], "operation": record["operation"],
+            "status": revisions.SUCCEEDED, "stack_status": outcome.status, "outputs": outcome.outputs,
+            "environments": [e["path"] for e in record["environments"]]}
+
+
+def finished_before(record: Mapping[str, Any], outcome: Outcome) -> dict[str, Any]:
+    """A rerun's result for a ``record`` already completed (pure): the earlier run's result
+    (nothing pruned now), or its failure raised again."""
+    if record["status"] == revisions.SUCCEEDED:
+        return {**result(record, outcome), "pruned": []}
+    stack = record.get("stack") or {}
+    if record["status"] == revisions.FAILED and stack.get("status"):
+        raise StackFailed(record["plan"], stack["status"], stack.get("reason") or "", stack.get("failures") or [])
+    raise PlanError(f"revision {record['number']} of plan {record['plan']} was closed {record['status']}: "
+                    f"{record.get('message', '')}")

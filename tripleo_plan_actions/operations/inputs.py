@@ -18,13 +18,14 @@ RENDERER = Renderer()
 
 
 @contextlib.contextmanager
-def consuming(store: PlanStore, upload: str | None) -> Iterator[None]:
-    """Remove the client's uploaded archive when the block ends, however it ends."""
+def consuming(store: PlanStore, *uploads: str | None) -> Iterator[None]:
+    """Remove the client's uploaded archives (None: none) when the block ends, however it ends."""
     try:
         yield
     finally:
-        if upload:
-            store.drop_upload(upload)
+        for upload in uploads:
+            if upload:
+                store.drop_upload(upload)
 
 
 def templates(store: PlanStore, upload: str | None, templates_dir: str | None) -> dict[str, bytes]:

@@ -15,9 +15,20 @@ Every stack operation (deploy, update, upgrade, scale, rollback, undeploy: one m
 
 :func:`start` is the imperative shell around both: the lock, reading the state, then prepare and
 perform.  ``finish`` (its own module) completes the record with Heat's outcome.
+
+**A rerun is safe.**  Mistral runs ``start`` again, with the same execution, when the executor
+that ran it is lost (the workbook's retry on "Heartbeat wasn't received").  That run may have done
+anything up to returning its result, so a second run for the same execution finds its own work
+instead of repeating it (:func:`rerun_of`): its own pending record and, when Heat already has the
+call (:func:`heat_called`), only the result is made again; when Heat does not, the operation is
+prepared again from the state as it was before that record, stamped as that record was
+(:func:`stamp_of`: same time, same DeployIdentifier), so prepare, being pure, gives the same value,
+and perform makes the Heat call once.  Every write before the record is content-addressed or the
+same bytes again.
 """
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import json
 import time
@@ -97,7 +108,10 @@ class StackState:
     ``contents``: sha256 -> bytes of every input the replayed revision (``base``) references;
     ``uploaded``: the user files of ``user_upload``; ``records``: every record (a rollback's
     choice of target); ``newest_state``: the Mistral state of the execution of the newest record
-    when it is pending; ``new_files``: an upgrade's plan moved to the new templates.
+    when it is pending; ``new_files``: an upgrade's plan moved to the new templates.  ``rerun``:
+    this execution's own pending record, written by an earlier run of ``start`` (then ``recent``
+    and ``records`` are read as they were before it), and ``called``: Heat has its call (nothing
+    more is read: the operation is only resumed).
     """
 
     files: dict[str, bytes]
@@ -109,6 +123,8 @@ class StackState:
     uploaded: dict[str, bytes] = dataclasses.field(default_factory=dict)
     records: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     new_files: dict[str, bytes] | None = None
+    rerun: dict[str, Any] | None = None
+    called: bool = False
 
 
 @dataclasses.dataclass
@@ -134,6 +150,7 @@ class StackOperation:
     inputs: dict[str, bytes] = dataclasses.field(default_factory=dict)
     plan_write: tuple[dict[str, bytes], dict[str, bytes]] | None = None
     history_limit: int | None = None
+    rerun: bool = False
 
     @property
     def environments(self) -> list[str]:
@@ -186,20 +203,69 @@ def read_parameters(store: PlanStore, plan: str, record: Mapping[str, Any]) -> d
 
 def read_state(ctx: Context, request: Common, *, all_records: bool = False,
                base: Callable[[StackState], dict[str, Any] | None] | None = None) -> StackState:
-    """The plan, its recent records, the stack and the replayed inputs.  ``base`` chooses the
-    replayed record (default: the last successful deploying one); ``all_records`` reads every
-    record (a rollback's choice).  Requests: Swift 1 + 1 + 1 per recent record (+ every record)
-    + 1 (the replay archive); Heat 1; Mistral 1 when the newest record is pending."""
+    """The plan, its recent records, the stack, the replayed inputs and the user files of the
+    request's ``user_upload``.  ``base`` chooses the replayed record (default: the last
+    successful deploying one); ``all_records`` reads every record (a rollback's choice).  On a
+    rerun whose Heat call was made (``called``) nothing after the stack is read.  Requests: Swift 1
+    + 1 + 1 per recent record (+ every record) + 1 (the replay archive) + 1 (a user upload); Heat
+    1; Mistral 1 when the newest record is pending."""
     store = ctx.store
     files = store.load(request.plan)
     recent = records.recent(store, request.plan)
-    state = StackState(files=files, recent=recent, stack=ctx.stacks.find(request.plan),
-                       newest_state=records.pending_state(ctx.mistral, recent.newest))
+    state = StackState(files=files, recent=recent, stack=ctx.stacks.find(request.plan))
+    state.rerun = rerun_of(recent.newest, ctx.execution)
+    if state.rerun is not None:
+        state.called = heat_called(state.rerun, state.stack)
+        if state.called:
+            return state
+        state.recent = records.Recent([n for n in recent.numbers if n != state.rerun["number"]], None, recent.last)
+    else:
+        state.newest_state = records.pending_state(ctx.mistral, recent.newest)
     if all_records:
-        state.records = [store.revision(request.plan, n) for n in recent.numbers]
-    state.base = base(state) if base else recent.last
+        state.records = [store.revision(request.plan, n) for n in state.recent.numbers]
+    state.base = base(state) if base else state.recent.last
     state.contents = read_contents(store, request.plan, state.base)
+    state.uploaded = inputs.user_files(store, getattr(request, "user_upload", None))
     return state
+
+
+def rerun_of(newest: Mapping[str, Any] | None, execution: str | None) -> dict[str, Any] | None:
+    """``newest`` when it is the pending record of ``execution`` (an earlier run of this
+    execution's ``start`` wrote it), else None.  Pure."""
+    if execution and newest is not None and newest["status"] == revisions.PENDING \
+            and newest.get("execution") == execution:
+        return dict(newest)
+    return None
+
+
+def heat_called(record: Mapping[str, Any], stack: Stack | None) -> bool:
+    """Whether Heat has the call of pending ``record``, from the stack as it is now.  Pure.
+
+    An undeploy's call was made when the stack is gone or being deleted; any other's when the
+    stack's current action began (``Stack.since``: its updated time, or creation time) at or
+    after the record's start: the record is written before the call, and Heat stamps the stack
+    when an action begins (both clocks are the undercloud's, compared to the second).
+    """
+    if record["operation"] == "undeploy":
+        return stack is None or stack.status.startswith("DELETE")
+    return stack is not None and (stack.since or "")[:19] >= str(record["started_at"])[:19]
+
+
+def stamp_of(record: Mapping[str, Any]) -> Stamp:
+    """The stamp ``record`` was prepared with (its execution, user and start; the DeployIdentifier
+    follows from the start, see :func:`new_stamp`)."""
+    return Stamp(execution=record.get("execution"), user=record.get("user"), now=record["started_at"],
+                 deploy_identifier=deploy_identifier(record["started_at"]))
+
+
+def resumed(state: StackState, request: Common) -> dict[str, Any]:
+    """What :func:`perform` returned for the rerun's own record (whose Heat call was made)."""
+    record = state.rerun
+    assert record is not None
+    ref = state.stack.ref if state.stack is not None else f"{request.plan}/{record.get('stack', {}).get('id', '')}"
+    return {"plan": request.plan, "operation": record["operation"], "revision": record["number"],
+            "dry_run": False, "stack": ref, "environments": [e["path"] for e in record["environments"]],
+            "preview": None, "timeout": request.timeout, "history_limit": request.history_limit}
 
 
 def perform(op: StackOperation, ctx: Context) -> dict[str, Any]:
@@ -217,7 +283,7 @@ def perform(op: StackOperation, ctx: Context) -> dict[str, Any]:
         store.write(op.plan, *op.plan_write)
     if op.inputs:
         store.store_inputs(op.plan, op.inputs)
-    store.put_revision(op.plan, op.record, new=True)
+    store.put_revision(op.plan, op.record, new=not op.rerun)
     try:
         ref = call_heat(op, ctx)
     except PlanError as error:
@@ -244,7 +310,13 @@ def call_heat(op: StackOperation, ctx: Context) -> str:
 
 def new_stamp(ctx: Context) -> Stamp:
     """Who runs the operation now, and a new DeployIdentifier (Heat reruns the deployments)."""
-    return Stamp(execution=ctx.execution, user=ctx.user, now=ctx.now(), deploy_identifier=str(int(time.time())))
+    now = ctx.now()
+    return Stamp(execution=ctx.execution, user=ctx.user, now=now, deploy_identifier=deploy_identifier(now))
+
+
+def deploy_identifier(now: str) -> str:
+    """The DeployIdentifier of an operation started at ``now`` (ISO 8601 UTC): its Unix time."""
+    return str(calendar.timegm(time.strptime(now[:19], "%Y-%m-%dT%H:%M:%S")))
 
 
 Reader = Callable[[Context, Any], StackState]
@@ -254,16 +326,27 @@ Preparer = Callable[[Any, StackState, Stamp], StackOperation]
 def _prepared(prepare: Preparer, request: Common, state: StackState, stamp: Stamp) -> StackOperation:
     op = prepare(request, state, stamp)
     op.history_limit = request.history_limit
+    op.rerun = state.rerun is not None
     return op
+
+
+def _started(read: Reader, prepare: Preparer, request: Common, ctx: Context) -> dict[str, Any]:
+    state = read(ctx, request)
+    if state.called:
+        return resumed(state, request)
+    stamp = new_stamp(ctx) if state.rerun is None else stamp_of(state.rerun)
+    return perform(_prepared(prepare, request, state, stamp), ctx)
 
 
 def start(operation: str, read: Reader, prepare: Preparer, request: Common, ctx: Context) -> dict[str, Any]:
     """Run one stack operation: ``read(ctx, request)`` the state, ``prepare(request, state,
     stamp)`` the value, :func:`perform` it — under the plan's lock, which stays held until
-    ``finish`` unless something fails here; a dry run takes no lock.  A ``user_upload`` is
-    removed when this ends, however it ends."""
+    ``finish`` unless something fails here; a dry run takes no lock.  A rerun for the same
+    execution resumes (see the module docstring).  The request's uploads (``user_upload``, an
+    upgrade's ``upload``) are removed when this ends, however it ends (not when the process is
+    lost: the rerun reads them)."""
     check_common(request)
-    with inputs.consuming(ctx.store, getattr(request, "user_upload", None)):
+    with inputs.consuming(ctx.store, getattr(request, "user_upload", None), getattr(request, "upload", None)):
         if request.dry_run:
             return perform(_prepared(prepare, request, read(ctx, request), new_stamp(ctx)), ctx)
         lock = ctx.lock(request.plan)
@@ -271,7 +354,7 @@ def start(operation: str, read: Reader, prepare: Preparer, request: Common, ctx:
             lock.force()
         lock.acquire(ctx.execution, operation)
         try:
-            return perform(_prepared(prepare, request, read(ctx, request), new_stamp(ctx)), ctx)
+            return _started(read, prepare, request, ctx)
         except BaseException:
             lock.release(ctx.execution)
             raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from tripleo_plan_actions.operations import inputs, replay, stack
+from tripleo_plan_actions.operations import replay, stack
 from tripleo_plan_actions.operations.context import Context
 
 OPERATION = "update"
@@ -16,9 +16,7 @@ class Request(stack.Replaying):
 
 
 def read_state(ctx: Context, request: Request) -> stack.StackState:
-    state = stack.read_state(ctx, request)
-    state.uploaded = inputs.user_files(ctx.store, request.user_upload)
-    return state
+    return stack.read_state(ctx, request)
 
 
 def prepare(request: Request, state: stack.StackState, stamp: stack.Stamp) -> stack.StackOperation:

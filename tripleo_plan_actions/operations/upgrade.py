@@ -29,11 +29,12 @@ class Request(stack.Replaying):
 
 
 def read_state(ctx: Context, request: Request) -> stack.StackState:
-    """As an update's, with ``new_files``: the plan moved to the new tree and rendered (in memory)."""
-    with inputs.consuming(ctx.store, request.upload):
-        templates = inputs.templates(ctx.store, request.upload, request.templates_dir)
+    """As an update's, with ``new_files``: the plan moved to the new tree and rendered (in memory;
+    not on a rerun whose Heat call was made).  The upload is removed when ``start`` ends."""
     state = stack.read_state(ctx, request)
-    state.uploaded = inputs.user_files(ctx.store, request.user_upload)
+    if state.called:
+        return state
+    templates = inputs.templates(ctx.store, request.upload, request.templates_dir)
     environment = plans.load_yaml(plans.PLAN_ENVIRONMENT, state.files[plans.PLAN_ENVIRONMENT]) or {}
     new = plans.upgraded(state.files, templates, passwords.generate(environment.get("passwords") or {}))
     state.new_files, _ = plans.render(new, inputs.RENDERER)  # a fresh tree: every output is made anew

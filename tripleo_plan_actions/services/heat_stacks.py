@@ -14,12 +14,14 @@ from tripleo_plan_actions.errors import ServiceError
 
 
 class Stack(NamedTuple):
-    """A live stack as an operation sees it: ``ref`` is ``name/id`` (one request, no redirect)."""
+    """A live stack as an operation sees it: ``ref`` is ``name/id`` (one request, no redirect);
+    ``since``: when its current action began (Heat's updated time, else its creation time)."""
 
     name: str
     id: str
     status: str
     reason: str | None
+    since: str | None = None
 
     @property
     def ref(self) -> str:
@@ -47,7 +49,10 @@ class HeatStacks:
         """The live stack ``name``, or None (none, or deleted).  1 request."""
         with _refused(f"read stack {name}"):
             found = find(self.heat, name)
-        return None if found is None else Stack(name, found.id, found.stack_status, found.stack_status_reason)
+        if found is None:
+            return None
+        since = getattr(found, "updated_time", None) or getattr(found, "creation_time", None)
+        return Stack(name, found.id, found.stack_status, found.stack_status_reason, since)
 
     def create(self, name: str, arguments: Mapping[str, Any], timeout: int) -> str:
         """Create stack ``name``; its ``name/id``.  1 request."""
