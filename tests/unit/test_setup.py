@@ -155,9 +155,11 @@ def test_a_missing_action_writes_no_workbook_and_names_the_action_and_the_fix(tm
     problem = report.problem()
     assert "tripleo_plan.gone (needed by the pack); tripleo_plan.nope (needed by workbook w)" in problem
     assert "mistral-db-manage populate" in problem and "restart" in problem and "pip install" in problem
-    assert "not actions of this pack" in problem  # tripleo_plan.nope: the workbooks are another version's
+    assert "tripleo_plan.nope: not an action of this pack" in problem  # the workbooks are another version's
     assert "No workbook was written." in problem
     assert report.as_dict()["actions"] == {"declared": 2, "called": 1, "missing": report.missing}
+    only_foreign = setup.load_workbooks(mistral, tmp_path, declared=["tripleo_plan.plan.list"]).problem()
+    assert "tripleo_plan.nope: not an action of this pack" in only_foreign and "Fix: install" not in only_foreign
 
 
 def test_a_dry_run_writes_nothing_and_is_ok_only_when_all_is_in_place(tmp_path):

@@ -203,10 +203,13 @@ class Report:
         if self.missing:
             named = "; ".join(f"{name} (needed by {', '.join(why)})" for name, why in self.missing.items())
             lines.append(f"Mistral lacks actions: {named}.")
-            if any(name not in self.declared for name in self.missing):
-                lines.append(f"Some are not actions of this pack either: the workbooks in {self.workbooks_dir} "
-                             "are not this version's (give --workbooks with this version's).")
-            lines.append("Fix: " + FIX.format(package=PACKAGE, version=self.version or "VERSION") + ".")
+            if any(name in self.declared for name in self.missing):
+                lines.append("Fix: " + FIX.format(package=PACKAGE, version=self.version or "VERSION") + ".")
+            foreign = [name for name in self.missing if name not in self.declared]
+            if foreign:
+                lines.append(f"{', '.join(foreign)}: not an action of this pack ({PACKAGE} {self.version}) either: "
+                             f"the workbooks in {self.workbooks_dir} are another version's; load this version's "
+                             "(without --workbooks), or install the version they come from, here and in Mistral.")
             lines.append("No workbook was written.")
         pending = sorted(n for n, s in self.workbooks.items() if s not in ("created", "updated", "unchanged"))
         if pending and not self.missing:
