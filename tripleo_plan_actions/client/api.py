@@ -40,7 +40,8 @@ class SwiftUploader:
     With a storage URL and token, or a Keystone session, nothing else is sent; with Swift's own
     auth (the local undercloud's tempauth) one authentication request comes first (Keystone's work
     on a real undercloud).  When the container does not exist yet (a cloud's very first upload)
-    it is created and the PUT tried again.  No request is retried otherwise.
+    it is created and the PUT tried again.  No request is retried otherwise.  (``tripleo-plan
+    setup`` also makes sure the container exists: :meth:`ensure_container`.)
     """
 
     def __init__(self, access: Access, agent: str = CLIENT_AGENT) -> None:
@@ -87,6 +88,24 @@ class SwiftUploader:
             self._call(f"PUT {UPLOADS}", self.connection.put_container, UPLOADS)
             put()
         return name
+
+    def ensure_container(self, create: bool = True) -> str:
+        """``tripleo-plan setup``'s look at ``tripleo-plan-uploads``: with ``create``, ONE container
+        PUT (Swift answers 201 when it made it, 202 when it was there; nothing about it changes):
+        ``created`` or ``present``; without, ONE HEAD: ``present`` or ``missing``."""
+        from tripleo_plan_actions.storage.swift import UPLOADS
+
+        if create:
+            answer: dict[str, Any] = {}
+            self._call(f"PUT {UPLOADS}", self.connection.put_container, UPLOADS, response_dict=answer)
+            return "created" if answer.get("status") == 201 else "present"
+        try:
+            self._call(f"HEAD {UPLOADS}", self.connection.head_container, UPLOADS)
+        except ServiceError as error:
+            if error.status != 404:
+                raise
+            return "missing"
+        return "present"
 
     def download(self, container: str, obj: str) -> bytes:
         """One object GET (an export archive)."""

@@ -22,6 +22,7 @@ from tripleo_plan_actions.client import commands
 #: ``tripleo-plan`` command names -> classes (the ``openstack`` plugin prefixes them with "tripleo").
 COMMANDS = {
     "check": commands.Check,
+    "setup": commands.Setup,
     "plan create": commands.PlanCreate,
     "plan amend": commands.PlanAmend,
     "plan list": commands.PlanList,

@@ -167,6 +167,37 @@ class Check(Watching, ShowOne):
         return one(self.watched(parsed_args, client(self).check, parsed_args.stack_name))
 
 
+class Setup(ShowOne):
+    """Put the pack's side in place on an undercloud: load the workbooks, check Mistral has every action
+    they and the pack need, create the uploads container.  Idempotent; exits 1 unless all is in place."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument("--workbooks", metavar="DIR",
+                            help="the workbooks to load (default: the installed pack's, share/tripleo-plan-actions/"
+                                 "workbooks, or the source tree's)")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="change nothing: say what setup would do (exits 1 unless all is already in place)")
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace):
+        from tripleo_plan_actions.client import setup
+
+        plan_client = client(self)
+        self.report = setup.setup(plan_client.mistral, plan_client.swift, parsed_args.workbooks,
+                                  dry_run=parsed_args.dry_run)
+        return one(self.report.as_dict())
+
+    def run(self, parsed_args: argparse.Namespace) -> int:
+        """The report, then (on stderr) what is not in place and how to fix it: exit code 1."""
+        code = super().run(parsed_args)
+        problem = self.report.problem()
+        if problem:
+            self.app.stderr.write(problem + "\n")
+            return 1
+        return code
+
+
 class PlanCreate(Watching, ShowOne):
     """Create a plan from a templates directory (local: uploaded as one archive; or on the undercloud)."""
 

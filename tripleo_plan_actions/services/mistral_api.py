@@ -3,8 +3,9 @@
 Used by the actions (:meth:`Connections.mistral <tripleo_plan_actions.services.connections.Connections.mistral>`,
 the per-plan lock :mod:`tripleo_plan_actions.storage.lock`, the history reads) and by the thin
 client (:mod:`tripleo_plan_actions.client.api`): executions (create, read, cancel, their state
-and tasks, the newest action execution result of a task, waiting and watching one) and
-environments (the lock).  "Is this state final" is
+and tasks, the newest action execution result of a task, waiting and watching one),
+environments (the lock), and for ``tripleo-plan setup`` (:mod:`tripleo_plan_actions.client.setup`)
+workbooks (read, create, update) and which actions Mistral knows.  "Is this state final" is
 :data:`tripleo_plan_actions.core.history.FINAL_STATES`.
 
 Every request sends ``X-Auth-Token`` when there is a token (or the session's), and the user agent
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 from tripleo_plan_actions.core.history import FINAL_STATES, current_task
 from tripleo_plan_actions.errors import PlanError, ServiceError
@@ -271,3 +272,33 @@ class MistralAPI:
         except ServiceError as error:
             if error.status != 404:
                 raise
+
+    # -- workbooks and actions (tripleo-plan setup) ----------------------------------------------
+    def workbooks(self, names: Iterable[str]) -> dict[str, str]:
+        """``{name: definition}`` of those of the workbooks ``names`` that exist, the definition as
+        Mistral keeps it (1 GET /workbooks?name=in:...; none when ``names`` is empty)."""
+        wanted = sorted(set(names))
+        if not wanted:
+            return {}
+        found = self._call("GET /workbooks", self.client.workbooks.list, name="in:" + ",".join(wanted))
+        return {w.name: w.definition for w in found}
+
+    def create_workbook(self, definition: str) -> None:
+        """Create a workbook from its YAML text (1 POST /workbooks; Mistral validates it)."""
+        self._call("POST /workbooks", self.client.workbooks.create, definition)
+
+    def update_workbook(self, definition: str) -> None:
+        """Replace the workbook the YAML text names (1 PUT /workbooks); running executions keep the
+        definition they started with."""
+        self._call("PUT /workbooks", self.client.workbooks.update, definition)
+
+    def known_actions(self, names: Iterable[str]) -> set[str]:
+        """Those of the action ``names`` that Mistral's API knows (1 GET /actions?name=in:...; none
+        when ``names`` is empty).  Mistral 23 answers from its action providers: the
+        ``mistral.actions`` entry points its API process loaded when it started, Mistral's own and
+        the ad-hoc actions of its database."""
+        wanted = sorted(set(names))
+        if not wanted:
+            return set()
+        found = self._call("GET /actions", self.client.actions.list, name="in:" + ",".join(wanted))
+        return {a.name for a in found} & set(wanted)

@@ -14,8 +14,6 @@ state directory and handed to Mistral, whose process runs the pack's actions.
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Callable
 
@@ -26,6 +24,7 @@ from tripleo_plan_actions.undercloud.supervisor import ServiceFailed, Supervisor
 
 SERVICES = ("swift", "heat", "mistral")
 REPO_ROOT = Path(__file__).resolve().parents[2]
+UNDERCLOUD_AGENT = "tripleo-plan-undercloud"
 
 
 def default_venvs_dir() -> Path:
@@ -136,40 +135,30 @@ class LocalUndercloud:
         self.stop()
 
     def create_uploads_container(self) -> None:
-        """Create ``tripleo-plan-uploads``, as an undercloud's installation does, so that a client's
-        upload is ONE request (a client facing a cloud without it creates it once, then retries)."""
-        auth = urllib.request.Request(f"http://127.0.0.1:{self.ports['swift']}/auth/v1.0", headers={
-            "X-Auth-User": f"{swift.ACCOUNT}:{swift.USER}", "X-Auth-Key": swift.KEY,
-            "User-Agent": "tripleo-plan-undercloud"})
-        with urllib.request.urlopen(auth, timeout=60) as response:
-            url, token = response.headers["X-Storage-Url"], response.headers["X-Auth-Token"]
-        create = urllib.request.Request(f"{url}/tripleo-plan-uploads", data=b"", method="PUT", headers={
-            "X-Auth-Token": token, "User-Agent": "tripleo-plan-undercloud"})
-        urllib.request.urlopen(create, timeout=60).close()
+        """Create ``tripleo-plan-uploads``, as an undercloud's installation does (``tripleo-plan
+        setup``'s own code), so that a client's upload is ONE request (a client facing a cloud
+        without it creates it once, then retries)."""
+        from tripleo_plan_actions.client import SwiftUploader, setup
+        from tripleo_plan_actions.services import discovery
+
+        access = discovery.from_settings(str(self.settings_file)).access("swift")
+        setup.uploads_container(SwiftUploader(access, agent=UNDERCLOUD_AGENT))
 
     # -- workbooks ----------------------------------------------------------------------------
     def load_workbooks(self, directory: Path | None = None) -> list[str]:
-        """Create or update every ``*.yaml`` workbook of ``directory`` (the repo's workbooks/)."""
-        directory = directory or REPO_ROOT / "workbooks"
-        loaded = []
-        for path in sorted(directory.glob("*.yaml")):
-            upload_workbook(self._specs["mistral"].endpoint, path.read_text())
-            loaded.append(path.name)
-        return loaded
+        """Create or update every ``*.yaml`` workbook of ``directory`` (the repo's workbooks/) as
+        ``tripleo-plan setup`` does (identical ones left alone), after checking that Mistral has
+        every action they and the pack need; their names.  ServiceFailed naming what is missing,
+        or with Mistral's reason for refusing a workbook."""
+        from tripleo_plan_actions.client import setup
+        from tripleo_plan_actions.errors import ServiceError
+        from tripleo_plan_actions.services.mistral_api import MistralAPI
 
-
-def upload_workbook(mistral_endpoint: str, definition: str) -> None:
-    """Create the workbook, or update it when it exists; raise ServiceFailed with Mistral's reason."""
-    url = mistral_endpoint.rstrip("/") + "/workbooks"
-    for method in ("POST", "PUT"):
-        request = urllib.request.Request(url, data=definition.encode(), method=method,
-                                         headers={"Content-Type": "text/plain"})
+        mistral = MistralAPI(self._specs["mistral"].endpoint, agent=UNDERCLOUD_AGENT)
         try:
-            with urllib.request.urlopen(request, timeout=120):
-                return
-        except urllib.error.HTTPError as error:
-            body = error.read().decode(errors="replace")
-            if method == "POST" and error.code == 409:
-                continue
-            raise ServiceFailed(f"Mistral refused a workbook ({error.code}): {body}") from error
-
+            report = setup.load_workbooks(mistral, directory or REPO_ROOT / "workbooks")
+        except ServiceError as error:
+            raise ServiceFailed(str(error)) from error
+        if not report.ok:
+            raise ServiceFailed(report.problem())
+        return sorted(report.workbooks)
