@@ -3,15 +3,21 @@
 Every stack operation's workflow hands its whole input to the shared sub-workflow
 ``tripleo_plan.deploy.run``: ``tripleo_plan.deploy.start`` starts the operation, the workflow then
 polls ``tripleo_plan.deploy.stack_status`` (a Mistral retry: no executor thread is held while Heat
-works) and ends with ``tripleo_plan.deploy.finish``.
+works; each poll says when the next is due, :mod:`tripleo_plan_actions.core.polling`) and ends
+with ``tripleo_plan.deploy.finish``.
 """
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 from tripleo_plan_actions.actions.base import PlanAction, operation_context
+from tripleo_plan_actions.core import polling
 from tripleo_plan_actions.operations import STACK_OPERATIONS, finish, operate
 from tripleo_plan_actions.services import connections
+
+LOG = logging.getLogger(__name__)
 
 
 class StartOperation(PlanAction):
@@ -40,9 +46,13 @@ class StartOperation(PlanAction):
 
 
 class StackStatus(PlanAction):
-    """``{status, done, reason, resources: {done, total}}`` of a stack; the workflow polls it with a
-    Mistral retry, and clients read its latest result for progress.  ``resources`` counts the
-    stack's TOP-LEVEL resources COMPLETE for its current action out of all.  2 Heat requests."""
+    """``{status, done, reason, resources: {done, total}, started_at, next_poll}`` of a stack; the
+    workflow polls it with a Mistral retry, and clients read its latest result for progress.
+    ``resources`` counts the stack's TOP-LEVEL resources COMPLETE for its current action out of
+    all; ``started_at`` is when that action began (Heat's clock); ``next_poll`` the seconds the
+    retry waits before the next poll (:func:`tripleo_plan_actions.core.polling.delay` of the
+    seconds since ``started_at`` by this host's clock; the schedule is the settings' ``poll``
+    section).  2 Heat requests."""
 
     entry_point = "tripleo_plan.deploy.stack_status"
 
@@ -50,7 +60,19 @@ class StackStatus(PlanAction):
         self.stack = stack
 
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
-        return operation_context(services, context).stacks.progress(self.stack)
+        found = operation_context(services, context).stacks.progress(self.stack)
+        since = polling.elapsed(found.get("started_at"), time.time())
+        return {**found, "next_poll": polling.delay(since, poll_policy(services))}
+
+
+def poll_policy(services: connections.Connections) -> polling.Policy:
+    """The wait step's schedule from the settings' ``poll`` section; the default one, logged, when
+    the section is invalid (a typo in it must not end the operation)."""
+    chosen, invalid = polling.policy(services.discovery.settings)
+    if invalid:
+        LOG.warning("%s; polling every %s s for the first %s s, then every %s s", invalid, chosen.fast,
+                    chosen.fast_for, chosen.slow)
+    return chosen
 
 
 class FinishOperation(PlanAction):

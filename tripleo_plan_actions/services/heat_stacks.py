@@ -99,16 +99,17 @@ class HeatStacks:
         return Outcome(stack.id, status, stack.stack_status_reason, values, failures)
 
     def progress(self, ref: str) -> dict[str, Any]:
-        """``{status, done, reason, resources: {done, total}}`` of stack ``ref`` (see
-        :func:`with_progress`; a stack that is gone is DELETE_COMPLETE).  2 requests."""
+        """``{status, done, reason, resources: {done, total}, started_at}`` of stack ``ref`` (see
+        :func:`with_progress`; ``started_at``: :func:`operation_started`; a stack that is gone is
+        DELETE_COMPLETE, ``started_at`` None).  2 requests."""
         with _refused(f"read stack {ref.partition('/')[0]}"):
             found = with_progress(self.heat, ref)
         if found is None:
             return {"status": "DELETE_COMPLETE", "done": True, "reason": "the stack is gone",
-                    "resources": {"done": 0, "total": 0}}
+                    "resources": {"done": 0, "total": 0}, "started_at": None}
         stack, resources = found
         return {"status": stack.stack_status, "done": not stack.stack_status.endswith("IN_PROGRESS"),
-                "reason": stack.stack_status_reason, "resources": resources}
+                "reason": stack.stack_status_reason, "resources": resources, "started_at": operation_started(stack)}
 
 
 @contextlib.contextmanager
@@ -178,11 +179,19 @@ def with_progress(heat: Any, stack: str) -> tuple[Any, dict[str, int]] | None:
     except heat_exc.HTTPNotFound:
         return None
     action, _, state = found.stack_status.partition("_")
-    started = found.updated_time if action != "CREATE" and found.updated_time else found.creation_time
+    started = operation_started(found)
     resources = [{"action": r.resource_status.partition("_")[0], "status": r.resource_status.partition("_")[2],
                   "updated_time": getattr(r, "updated_time", None) or getattr(r, "creation_time", None)}
                  for r in listed]
     return found, resource_progress(action, state, started, resources)
+
+
+def operation_started(stack: Any) -> str | None:
+    """When the stack's current operation began, by Heat's clock (ISO 8601 UTC): its
+    ``creation_time`` for a CREATE, else its ``updated_time`` (Heat sets it as an update, and with
+    the convergence engine a delete, begins), else ``creation_time``."""
+    action = stack.stack_status.partition("_")[0]
+    return stack.updated_time if action != "CREATE" and stack.updated_time else stack.creation_time
 
 
 def resource_progress(stack_action: str, stack_status: str, started_at: str | None,
