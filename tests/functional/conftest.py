@@ -1,8 +1,15 @@
 """Functional tests run against a REAL local undercloud: Swift, Heat and Mistral processes on
-127.0.0.1, started once per test session by the project's own tooling (no mocks anywhere)."""
+127.0.0.1, started once per test session by the project's own tooling (no mocks anywhere).
+
+The profile is ``$TRIPLEO_PLAN_PROFILE`` (tox: ``functional`` embedded, ``functional-production``).
+``test_production_profile.py`` is about the production profile's processes only: it is not collected
+at all on another profile (so it can never pass there by being skipped)."""
 import pytest
 
+from tripleo_plan_actions.undercloud import profiles
 from tripleo_plan_actions.undercloud.local import LocalUndercloud
+
+collect_ignore = [] if profiles.resolve(None) == profiles.PRODUCTION else ["test_production_profile.py"]
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,8 @@
   tripleo-plan-undercloud up                 start all three, print the endpoints, stop on Ctrl-C
   tripleo-plan-undercloud run -- CMD ARGS    start, run CMD with OS_MISTRAL_URL etc. set, stop
 
-The servers die with this command, however it ends.
+``up`` and ``run`` take ``--profile embedded|production`` (default: $TRIPLEO_PLAN_PROFILE, else
+embedded).  The servers die with this command, however it ends.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from tripleo_plan_actions.undercloud import profiles
 from tripleo_plan_actions.undercloud.local import REPO_ROOT, LocalUndercloud
 from tripleo_plan_actions.undercloud.supervisor import ServiceFailed
 from tripleo_plan_actions.undercloud.venvs import InstallFailed
@@ -40,6 +42,7 @@ def _state_dir(args) -> tuple[Path, bool]:
 
 
 def _print_cloud(cloud: LocalUndercloud) -> None:
+    print(f"profile  {cloud.profile_name} (prepared in {cloud.prepare_seconds:.1f} s)")
     for name, seconds in cloud.startup_seconds.items():
         print(f"{name:8} {cloud.endpoints[name]:45} ready in {seconds:.1f} s")
     for key, value in cloud.client_environment().items():
@@ -56,18 +59,21 @@ def main(argv: list[str] | None = None) -> int:
         command = sub.add_parser(name)
         command.add_argument("--state-dir", help="keep the services' state here (default: a fresh directory)")
         command.add_argument("--keep", action="store_true", help="keep the fresh state directory afterwards")
+        command.add_argument("--profile", choices=profiles.KNOWN,
+                             help=f"how the services run (default: ${profiles.ENV_VAR}, else {profiles.EMBEDDED})")
     sub.choices["run"].add_argument("cmd", nargs=argparse.REMAINDER, help="-- COMMAND ARGS")
     args = parser.parse_args(argv)
 
     signal.signal(signal.SIGTERM, _raise_stop)
     try:
         if args.command == "install":
-            probe = LocalUndercloud(Path(tempfile.gettempdir()))
+            probe = LocalUndercloud(Path(tempfile.gettempdir()), profile=profiles.EMBEDDED)
             for name, seconds in probe.install().items():
                 print(f"{name:8} {'up to date' if not seconds else f'installed in {seconds:.0f} s'}")
             return 0
+        profile = profiles.resolve(args.profile)
         state_dir, remove = _state_dir(args)
-        cloud = LocalUndercloud(state_dir)
+        cloud = LocalUndercloud(state_dir, profile=profile)
         cloud.install()
         try:
             cloud.start()
@@ -86,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.rmtree(state_dir, ignore_errors=True)
     except (KeyboardInterrupt, _Stop):
         return 130
-    except (ServiceFailed, InstallFailed) as error:
+    except (ServiceFailed, InstallFailed, profiles.UnknownProfile) as error:
         print(f"tripleo-plan-undercloud: {error}", file=sys.stderr)
         return 1
 

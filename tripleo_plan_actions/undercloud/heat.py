@@ -89,56 +89,9 @@ def prepare(
     base_url = f"http://127.0.0.1:{port}"
     endpoint = f"{base_url}/v1/{PROJECT}"
 
-    token_file = state_dir / "token_response.json"
-    token_file.write_text(json.dumps(_token_response(endpoint), indent=1, sort_keys=True) + "\n")
-
     log_file = state_dir / "heat.log"
     conf_file = state_dir / "heat.conf"
-    conf_file.write_text(
-        _render_conf(
-            {
-                "DEFAULT": {
-                    "host": "local-undercloud",
-                    "transport_url": "fake://",
-                    "num_engine_workers": 1,
-                    "keystone_backend": (
-                        "heat.engine.clients.os.keystone.fake_keystoneclient.FakeKeystoneClient"
-                    ),
-                    # After a resource fails, siblings still in progress are cancelled after 10 s
-                    # (Heat: 240 s), so a failed stack can be deleted or updated sooner.
-                    "error_wait_time": 10,
-                    # As TripleO's own ephemeral Heat (python-tripleoclient 20.0.0 heat_launcher.py).
-                    # With Heat's default (trusts) and the fake Keystone, every update regenerates
-                    # the root stack's trust and deletes its stored credentials while nested stacks
-                    # still load them: "'NoneType' object has no attribute 'obj_to_primitive'".
-                    "deferred_auth_method": "password",
-                    **_LIMITS,
-                    "log_file": str(log_file),
-                    "use_stderr": "false",
-                    "debug": "false",
-                },
-                # Options of heat_server itself (Heat 27 has no API server of its own).
-                "heat_server": {
-                    "bind_host": "127.0.0.1",
-                    "bind_port": port,
-                    "task_poll_interval": 0.2,  # nested stack status polls (Heat: every 1 s)
-                },
-                "paste_deploy": {
-                    "flavor": "noauth",
-                    "api_paste_config": str(_api_paste_config(state_dir, Path(python))),
-                },
-                "noauth": {"token_response": str(token_file)},
-                # As TripleO's own ephemeral Heat (python-tripleoclient 20.0.0 heat_launcher.py):
-                # THT's role_data outputs iterate over more than Heat's default 200 elements.
-                "yaql": {"memory_quota": 900000, "limit_iterators": 9000},
-                "oslo_policy": {"enforce_new_defaults": "false", "enforce_scope": "false"},
-                "oslo_messaging_notifications": {"driver": "noop"},
-                "database": {
-                    "connection": database_url or f"sqlite:///{state_dir / 'heat.sqlite'}",
-                },
-            }
-        )
-    )
+    conf_file.write_text(render_conf(conf_sections(state_dir, port, Path(python), database_url, log_file)))
 
     return ServiceSpec(
         name="heat",
@@ -154,6 +107,59 @@ def prepare(
         log_file=log_file,
         cwd=state_dir,
     )
+
+
+def conf_sections(state_dir: Path, port: int, python: Path, database_url: str | None,
+                  log_file: Path) -> dict[str, dict[str, object]]:
+    """The sections of the embedded profile's ``heat.conf``; writes the noauth token file it names.
+
+    The production profile (:mod:`tripleo_plan_actions.undercloud.production.heat`) starts from these
+    and changes only the transport, the database, the workers and the logging.
+    """
+    endpoint = f"http://127.0.0.1:{port}/v1/{PROJECT}"
+    token_file = state_dir / "token_response.json"
+    token_file.write_text(json.dumps(_token_response(endpoint), indent=1, sort_keys=True) + "\n")
+    return {
+        "DEFAULT": {
+            "host": "local-undercloud",
+            "transport_url": "fake://",
+            "num_engine_workers": 1,
+            "keystone_backend": (
+                "heat.engine.clients.os.keystone.fake_keystoneclient.FakeKeystoneClient"
+            ),
+            # After a resource fails, siblings still in progress are cancelled after 10 s
+            # (Heat: 240 s), so a failed stack can be deleted or updated sooner.
+            "error_wait_time": 10,
+            # As TripleO's own ephemeral Heat (python-tripleoclient 20.0.0 heat_launcher.py).
+            # With Heat's default (trusts) and the fake Keystone, every update regenerates
+            # the root stack's trust and deletes its stored credentials while nested stacks
+            # still load them: "'NoneType' object has no attribute 'obj_to_primitive'".
+            "deferred_auth_method": "password",
+            **_LIMITS,
+            "log_file": str(log_file),
+            "use_stderr": "false",
+            "debug": "false",
+        },
+        # Options of heat_server itself (Heat 27 has no API server of its own).
+        "heat_server": {
+            "bind_host": "127.0.0.1",
+            "bind_port": port,
+            "task_poll_interval": 0.2,  # nested stack status polls (Heat: every 1 s)
+        },
+        "paste_deploy": {
+            "flavor": "noauth",
+            "api_paste_config": str(_api_paste_config(state_dir, Path(python))),
+        },
+        "noauth": {"token_response": str(token_file)},
+        # As TripleO's own ephemeral Heat (python-tripleoclient 20.0.0 heat_launcher.py):
+        # THT's role_data outputs iterate over more than Heat's default 200 elements.
+        "yaql": {"memory_quota": 900000, "limit_iterators": 9000},
+        "oslo_policy": {"enforce_new_defaults": "false", "enforce_scope": "false"},
+        "oslo_messaging_notifications": {"driver": "noop"},
+        "database": {
+            "connection": database_url or f"sqlite:///{state_dir / 'heat.sqlite'}",
+        },
+    }
 
 
 def _api_paste_config(state_dir: Path, python: Path) -> Path:
@@ -201,7 +207,7 @@ def _token_response(endpoint: str) -> dict:
     }
 
 
-def _render_conf(sections: dict[str, dict[str, object]]) -> str:
+def render_conf(sections: dict[str, dict[str, object]]) -> str:
     lines: list[str] = []
     for section, options in sections.items():
         lines.append(f"[{section}]")

@@ -1,11 +1,19 @@
-"""The local undercloud: real Swift, Heat and Mistral on 127.0.0.1, one process each.
+"""The local undercloud: real Swift, Heat and Mistral on 127.0.0.1.
 
-This is the "embedded" profile: no Keystone, no message broker, no database server (sqlite), so it
-runs on any machine with Python 3.11 and PyPI.  Tests, the demo and the benchmark all use it::
+Two profiles (:mod:`tripleo_plan_actions.undercloud.profiles`): ``embedded`` (the default: one process
+per service, no Keystone, no message broker, no database server, so it runs on any machine with
+Python 3.11 and PyPI) and ``production`` (the stock servers, several processes per service, over the
+machine's RabbitMQ and MariaDB).  ``profile=None`` means ``$TRIPLEO_PLAN_PROFILE``, else ``embedded``.
+Tests, the demo and the benchmarks all use this class::
 
     with LocalUndercloud(state_dir) as cloud:
         cloud.endpoints["mistral"]          # http://127.0.0.1:PORT/v2
         cloud.restart("heat")               # later tests stop services mid-operation
+        cloud.processes()                   # {"mistral-api": Process(pid=..., ...), ...}
+
+The service names ``swift``, ``heat`` and ``mistral`` name ALL the processes of that service (in the
+embedded profile, its one process); :meth:`LocalUndercloud.start_service`, ``stop_service``,
+``kill_service`` and ``restart`` also take the name of one process (:meth:`LocalUndercloud.processes`).
 
 Each service keeps its port for the life of the object, so a restarted service is found where it
 was.  The pack's settings file (see :mod:`tripleo_plan_actions.services.connections`) is written into the
@@ -13,18 +21,33 @@ state directory and handed to Mistral, whose process runs the pack's actions.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import time
 from pathlib import Path
 from typing import Callable
 
-from tripleo_plan_actions.undercloud import heat, mistral, swift, venvs
+from tripleo_plan_actions.undercloud import profiles, swift, venvs
 from tripleo_plan_actions.undercloud.counting import RequestLog
+from tripleo_plan_actions.undercloud.profiles import SERVICES
 from tripleo_plan_actions.undercloud.service import ServiceSpec
 from tripleo_plan_actions.undercloud.supervisor import ServiceFailed, Supervisor, free_port
 
-SERVICES = ("swift", "heat", "mistral")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 UNDERCLOUD_AGENT = "tripleo-plan-undercloud"
+
+
+@dataclasses.dataclass(frozen=True)
+class Process:
+    """One running server process: ``pid`` is also its process group; ``pids`` are every process of
+    that group (the server and its forked workers), ``pid`` first."""
+
+    name: str
+    service: str
+    pid: int
+    pids: tuple[int, ...]
+    log_file: Path
 
 
 def default_venvs_dir() -> Path:
@@ -34,16 +57,20 @@ def default_venvs_dir() -> Path:
 class LocalUndercloud:
     """Swift, Heat and Mistral for one test session or demo run, state under ``state_dir``."""
 
-    def __init__(self, state_dir: Path, venvs_dir: Path | None = None, log: Callable = print) -> None:
+    def __init__(self, state_dir: Path, venvs_dir: Path | None = None, log: Callable = print,
+                 profile: str | None = None) -> None:
         if not (REPO_ROOT / "constraints").is_dir():
             raise RuntimeError(f"the local undercloud runs from a source checkout; {REPO_ROOT} has no constraints/")
+        self.profile_name = profiles.resolve(profile)
         self.state_dir = Path(state_dir).resolve()
         self.venvs_dir = Path(venvs_dir or default_venvs_dir()).resolve()
         self.log = log
         self.ports = {name: free_port() for name in SERVICES}
         self.supervisor = Supervisor()
         self.startup_seconds: dict[str, float] = {}
+        self.prepare_seconds = 0.0
         self._specs: dict[str, ServiceSpec] = {}
+        self.profile = _make_profile(self.profile_name, self.state_dir, self.venvs_dir, self.settings_file, self.ports)
 
     # -- what clients need ------------------------------------------------------------------
     @property
@@ -52,7 +79,33 @@ class LocalUndercloud:
 
     @property
     def endpoints(self) -> dict[str, str]:
-        return {name: spec.endpoint for name, spec in self._specs.items()}
+        """The endpoint of each service started so far (its front process's)."""
+        return {name: self._specs[self.profile.processes(name)[-1]].endpoint
+                for name in SERVICES if self.profile.processes(name)[-1] in self._specs}
+
+    def processes(self) -> dict[str, Process]:
+        """The running server processes by name, e.g. ``mistral-executor-1`` (embedded: ``mistral``)."""
+        running = {}
+        for service in SERVICES:
+            for name in self.profile.processes(service):
+                pid = self.supervisor.pid(name)
+                if pid is not None:
+                    running[name] = Process(name, service, pid, _group_members(pid), self._specs[name].log_file)
+        return running
+
+    def log_file(self, name: str) -> Path:
+        """The log file of process ``name`` (see :meth:`processes`), whether it runs or not."""
+        if name not in self._specs:
+            return {spec.name: spec.log_file for spec in self.profile.specs(self._service_of(name))}[name]
+        return self._specs[name].log_file
+
+    @property
+    def pause_dir(self) -> Path:
+        """Where a test asks the production profile's executors to hold an action
+        (:mod:`tripleo_plan_actions.actions.pauses`)."""
+        from tripleo_plan_actions.undercloud.production.mistral import PAUSES
+
+        return self.state_dir / "mistral" / PAUSES
 
     def request_log(self, name: str) -> RequestLog:
         """The requests ``name`` has received, one JSON line each (see counting.RequestLog)."""
@@ -60,7 +113,7 @@ class LocalUndercloud:
 
     def client_environment(self) -> dict[str, str]:
         """Environment variables under which the ``mistral`` CLI and the pack's tools find this cloud."""
-        return {"OS_MISTRAL_URL": self._specs["mistral"].endpoint,
+        return {"OS_MISTRAL_URL": self.endpoints["mistral"],
                 "TRIPLEO_PLAN_ACTIONS_CONFIG": str(self.settings_file)}
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -68,16 +121,20 @@ class LocalUndercloud:
         """Build the service environments that are missing or out of date; seconds per service."""
         return venvs.ensure_all(self.venvs_dir, REPO_ROOT, log=self.log)
 
-    def _spec(self, name: str) -> ServiceSpec:
-        directory = self.state_dir / name
-        directory.mkdir(parents=True, exist_ok=True)
-        python = venvs.python(self.venvs_dir, name)
-        port = self.ports[name]
-        if name == "swift":
-            return swift.prepare(directory, port, python, REPO_ROOT)
-        if name == "heat":
-            return heat.prepare(directory, port, python, REPO_ROOT)
-        return mistral.prepare(directory, port, python, REPO_ROOT, self.settings_file)
+    def _service_of(self, name: str) -> str:
+        """The service ``name`` belongs to (``name`` is a service or one of its processes)."""
+        if name in SERVICES:
+            return name
+        for service in SERVICES:
+            if name in self.profile.processes(service):
+                return service
+        known = dict.fromkeys(n for s in SERVICES for n in (s, *self.profile.processes(s)))
+        raise KeyError(f"no service or process {name!r} in the {self.profile_name} profile; known: {', '.join(known)}")
+
+    def _names(self, name: str) -> tuple[str, ...]:
+        """The processes ``name`` stands for, in start order."""
+        service = self._service_of(name)
+        return self.profile.processes(service) if name == service else (name,)
 
     def _write_settings(self) -> None:
         settings = {
@@ -90,10 +147,15 @@ class LocalUndercloud:
         self.settings_file.write_text(json.dumps(settings, indent=2) + "\n")
 
     def start(self) -> dict[str, float]:
-        """Start every service, wait until each answers, load the workbooks; startup seconds each."""
+        """Prepare the profile, start every service, wait until each answers, load the workbooks;
+        startup seconds per service (the profile's preparation, e.g. database migrations, is
+        ``prepare_seconds``).  On failure everything started or made so far is stopped and removed."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self._write_settings()
         try:
+            started = time.monotonic()
+            self.profile.prepare()
+            self.prepare_seconds = time.monotonic() - started
             for name in SERVICES:
                 self.start_service(name)
             self.load_workbooks()
@@ -104,18 +166,25 @@ class LocalUndercloud:
         return dict(self.startup_seconds)
 
     def start_service(self, name: str) -> float:
-        spec = self._spec(name)
-        self._specs[name] = spec
-        seconds = self.supervisor.start(spec)
-        self.startup_seconds[name] = seconds
+        """Start a service (all its processes, in order) or one process; wait until ready; seconds."""
+        service = self._service_of(name)
+        specs = {spec.name: spec for spec in self.profile.specs(service)}
+        seconds = 0.0
+        for process in self._names(name):
+            self._specs[process] = specs[process]
+            seconds += self.supervisor.start(specs[process])
+        if name == service:
+            self.startup_seconds[name] = seconds
         return seconds
 
     def stop_service(self, name: str) -> None:
-        self.supervisor.stop(name)
+        """Stop a service's processes (all at once) or one process: SIGTERM, SIGKILL after a grace."""
+        self.supervisor.stop_many(list(reversed(self._names(name))))
 
     def kill_service(self, name: str) -> None:
-        """Kill ``name`` with SIGKILL, as a crash would."""
-        self.supervisor.kill(name)
+        """Kill ``name`` (a service: every process of it) with SIGKILL, as a crash would."""
+        for process in self._names(name):
+            self.supervisor.kill(process)
 
     def restart(self, name: str) -> float:
         self.stop_service(name)
@@ -125,7 +194,11 @@ class LocalUndercloud:
         return seconds
 
     def stop(self) -> None:
-        self.supervisor.stop_all()
+        """Stop every process, then remove what the profile made outside the state directory."""
+        try:
+            self.supervisor.stop_all()
+        finally:
+            self.profile.release()
 
     def __enter__(self) -> "LocalUndercloud":
         self.start()
@@ -154,7 +227,7 @@ class LocalUndercloud:
         from tripleo_plan_actions.errors import ServiceError
         from tripleo_plan_actions.services.mistral_api import MistralAPI
 
-        mistral = MistralAPI(self._specs["mistral"].endpoint, agent=UNDERCLOUD_AGENT)
+        mistral = MistralAPI(self.endpoints["mistral"], agent=UNDERCLOUD_AGENT)
         try:
             report = setup.load_workbooks(mistral, directory or REPO_ROOT / "workbooks")
         except ServiceError as error:
@@ -162,3 +235,27 @@ class LocalUndercloud:
         if not report.ok:
             raise ServiceFailed(report.problem())
         return sorted(report.workbooks)
+
+
+def _make_profile(name: str, state_dir: Path, venvs_dir: Path, settings_file: Path,
+                  ports: dict[str, int]) -> profiles.Profile:
+    if name == profiles.PRODUCTION:
+        from tripleo_plan_actions.undercloud.production.profile import ProductionProfile
+
+        return ProductionProfile(state_dir, venvs_dir, REPO_ROOT, settings_file, ports)
+    return profiles.EmbeddedProfile(state_dir, venvs_dir, REPO_ROOT, settings_file, ports)
+
+
+def _group_members(pgid: int) -> tuple[int, ...]:
+    """The pids of process group ``pgid`` (from /proc), ``pgid`` first."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                members.append(int(entry))
+    return (pgid, *sorted(p for p in members if p != pgid))

@@ -51,7 +51,7 @@ paste.filter_factory = tripleo_plan_actions.undercloud.counting:filter_factory
 log = {state}/requests.log
 
 [filter:cache]
-paste.filter_factory = tripleo_plan_actions.undercloud.servers.swift_server:cache_filter_factory
+paste.filter_factory = tripleo_plan_actions.undercloud.servers.swift_cache:cache_filter_factory
 
 [filter:catch_errors]
 use = egg:swift#catch_errors

@@ -17,8 +17,9 @@ from pathlib import Path
 
 REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "swift": ("swift", "python-swiftclient"),
-    "heat": ("openstack-heat", "python-heatclient", "yaql<3", "PyMySQL"),
-    "mistral": ("mistral", "python-mistralclient", "mistral-lib", "PyMySQL"),
+    # gunicorn serves the APIs in the production profile (undercloud/production/).
+    "heat": ("openstack-heat", "python-heatclient", "yaql<3", "PyMySQL", "gunicorn"),
+    "mistral": ("mistral", "python-mistralclient", "mistral-lib", "PyMySQL", "gunicorn"),
 }
 PACK_INSIDE = {"mistral"}
 

@@ -1,0 +1,1 @@
+"""The ``production`` profile of the local undercloud: stock multi-process services (see :mod:`.profile`)."""

@@ -1,0 +1,99 @@
+"""The ``production`` profile: the stock servers over the machine's RabbitMQ and MariaDB.
+
+Each undercloud gets an id of its own (``tp_<8 hex>``): the RabbitMQ vhost of that name and the
+databases ``<id>_mistral`` and ``<id>_heat``, created by :meth:`ProductionProfile.prepare` (which
+also writes every configuration file, builds the Swift rings and migrates both databases with the
+services' own commands, Mistral's and Heat's in parallel) and dropped by
+:meth:`ProductionProfile.release`.  The processes of each service are described in
+:mod:`.swift`, :mod:`.heat` and :mod:`.mistral`.  A machine without RabbitMQ or MariaDB is refused
+at once, naming what is missing.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import secrets
+from pathlib import Path
+
+from tripleo_plan_actions.undercloud import mariadb, rabbitmq, venvs
+from tripleo_plan_actions.undercloud.production import heat, mistral, swift
+from tripleo_plan_actions.undercloud.profiles import PRODUCTION
+from tripleo_plan_actions.undercloud.service import ServiceSpec
+from tripleo_plan_actions.undercloud.supervisor import ServiceFailed, free_port
+
+PROCESSES = {"swift": swift.PROCESSES, "heat": heat.PROCESSES, "mistral": mistral.PROCESSES}
+
+
+class ProductionProfile:
+    """Stock Swift, Heat and Mistral processes for one undercloud, state under ``state_dir``."""
+
+    name = PRODUCTION
+
+    def __init__(self, state_dir: Path, venvs_dir: Path, repo_root: Path, settings_file: Path,
+                 ports: dict[str, int]) -> None:
+        self.state_dir, self.venvs_dir, self.repo_root = state_dir, venvs_dir, repo_root
+        self.settings_file, self.ports = settings_file, ports
+        self.swift_ports = {"proxy": ports["swift"], **{kind: free_port() for kind in swift.BACKENDS}}
+        self.id = f"tp_{secrets.token_hex(4)}"
+        self.vhost = self.id
+        self.databases = {"mistral": f"{self.id}_mistral", "heat": f"{self.id}_heat"}
+        self._made: list[str] = []  # "vhost", "databases": what release() must remove
+
+    def processes(self, service: str) -> tuple[str, ...]:
+        return PROCESSES[service]
+
+    def _dir(self, service: str) -> Path:
+        directory = self.state_dir / service
+        directory.mkdir(parents=True, exist_ok=True)
+        return directory
+
+    def _bin(self, service: str) -> Path:
+        return venvs.python(self.venvs_dir, service).parent
+
+    def prepare(self) -> None:
+        rabbitmq.check()
+        mariadb.check()
+        transport = rabbitmq.transport_url(self.vhost)
+        swift.configure(self._dir("swift"), self.swift_ports, self._bin("swift"))
+        heat_conf = heat.configure(self._dir("heat"), self.ports["heat"], self._bin("heat"), transport,
+                                   mariadb.url(self.databases["heat"]))
+        mistral_conf = mistral.configure(self._dir("mistral"), self.ports["mistral"], transport,
+                                         mariadb.url(self.databases["mistral"]))
+        self._made.append("vhost")
+        rabbitmq.add_vhost(self.vhost)
+        self._made.append("databases")
+        mariadb.create(self._bin("mistral") / "python", list(self.databases.values()))
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            migrations = [
+                pool.submit(mistral.migrate, self._bin("mistral"), mistral_conf,
+                            self._dir("mistral") / "db-manage.log"),
+                pool.submit(heat.migrate, self._bin("heat"), heat_conf, self._dir("heat") / "db-manage.log"),
+            ]
+            for migration in migrations:
+                migration.result()
+
+    def specs(self, service: str) -> list[ServiceSpec]:
+        if service == "swift":
+            return swift.specs(self._dir("swift"), self.swift_ports, self._bin("swift"), self.repo_root)
+        if service == "heat":
+            return heat.specs(self._dir("heat"), self.ports["heat"], self._bin("heat"), self.repo_root,
+                              lambda: rabbitmq.consumers(self.vhost).get("engine", 0))
+        return mistral.specs(self._dir("mistral"), self.ports["mistral"], self._bin("mistral"), self.repo_root,
+                             self.settings_file)
+
+    def release(self) -> None:
+        """Drop the databases and the vhost this profile made (each only if it made it)."""
+        errors = []
+        if "databases" in self._made:
+            try:
+                mariadb.drop(self._bin("mistral") / "python", list(self.databases.values()))
+                self._made.remove("databases")
+            except mariadb.DatabaseUnavailable as error:
+                errors.append(str(error))
+        if "vhost" in self._made:
+            try:
+                rabbitmq.delete_vhost(self.vhost)
+                self._made.remove("vhost")
+            except rabbitmq.BrokerUnavailable as error:
+                errors.append(str(error))
+        if errors:
+            raise ServiceFailed("could not remove the production profile's resources: " + "; ".join(errors))
