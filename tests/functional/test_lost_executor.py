@@ -11,6 +11,7 @@ import os
 import re
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -60,7 +61,7 @@ def in_background(call, *args, **kwargs):
 @pytest.mark.parametrize("action", ["tripleo_plan.deploy.start", "tripleo_plan.deploy.stack_status",
                                     "tripleo_plan.deploy.finish"])
 def test_an_executor_lost_in_a_step_costs_the_operator_nothing(undercloud, plan_client, mistral, heat, action):
-    plan = "lost-" + action.rsplit(".", 1)[1].replace("_", "-")
+    plan = f"lost-{action.rsplit('.', 1)[1].replace('_', '-')}-{uuid.uuid4().hex[:6]}"  # the tests may be repeated
     plan_client.create_plan(plan, templates_dir=str(EXAMPLE))
     plan_client.deploy(plan, [str(EXAMPLE / "environments" / "debug.yaml")])
     heat_log = undercloud.request_log("heat")
