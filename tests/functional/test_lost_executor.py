@@ -29,12 +29,14 @@ def plan_client(undercloud):
 
 
 def held(pause_dir: Path, action: str, timeout: float = 120.0) -> int:
-    """The pid of the executor process that holds ``action`` (it claimed the pause file)."""
+    """The pid of the executor process that holds ``action`` (it claimed the pause file, which is
+    removed now that it is found)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for name in os.listdir(pause_dir):
             found = re.fullmatch(re.escape(action) + r"\.held\.(\d+)", name)
             if found:
+                os.unlink(pause_dir / name)
                 return int(found.group(1))
         time.sleep(0.05)
     raise AssertionError(f"no executor ran {action} within {timeout} s")

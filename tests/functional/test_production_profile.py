@@ -2,6 +2,7 @@
 MariaDB databases of its own, and removes those at stop (collected only on that profile: conftest)."""
 import re
 import socket
+import subprocess
 
 import pytest
 
@@ -68,3 +69,17 @@ def test_stop_removes_the_vhost_and_databases_also_after_a_failed_start(tmp_path
             cloud.start()
     assert backing(cloud) == (False, set())
     assert cloud.processes() == {}
+
+
+def test_what_a_killed_owner_left_is_dropped_and_a_live_owners_is_kept(undercloud):
+    from tripleo_plan_actions.undercloud.production.profile import sweep
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # its pid names an owner that no longer exists
+    left = f"tp_{dead.pid}_0badc0de"
+    python = venvs.python(undercloud.venvs_dir, "mistral")
+    rabbitmq.add_vhost(left)
+    mariadb.create(python, [f"{left}_mistral", f"{left}_heat"])
+    assert sorted(sweep(python)) == [left, f"{left}_heat", f"{left}_mistral"]
+    assert left not in rabbitmq.vhosts() and not {f"{left}_mistral", f"{left}_heat"} & set(mariadb.databases(python))
+    assert backing(undercloud) == (True, set(undercloud.profile.databases.values()))  # its owner runs

@@ -1,16 +1,20 @@
 """The ``production`` profile: the stock servers over the machine's RabbitMQ and MariaDB.
 
-Each undercloud gets an id of its own (``tp_<8 hex>``): the RabbitMQ vhost of that name and the
-databases ``<id>_mistral`` and ``<id>_heat``, created by :meth:`ProductionProfile.prepare` (which
-also writes every configuration file, builds the Swift rings and migrates both databases with the
-services' own commands, Mistral's and Heat's in parallel) and dropped by
-:meth:`ProductionProfile.release`.  The processes of each service are described in
-:mod:`.swift`, :mod:`.heat` and :mod:`.mistral`.  A machine without RabbitMQ or MariaDB is refused
-at once, naming what is missing.
+Each undercloud gets an id of its own (``tp_<owner pid>_<8 hex>``, the owner being the process that
+runs it): the RabbitMQ vhost of that name and the databases ``<id>_mistral`` and ``<id>_heat``,
+created by :meth:`ProductionProfile.prepare` (which also writes every configuration file, builds the
+Swift rings and migrates both databases with the services' own commands, Mistral's and Heat's in
+parallel) and dropped by :meth:`ProductionProfile.release`.  An owner killed outright (SIGKILL: its
+servers die with it, its ``release`` never runs) leaves them behind: the next production undercloud
+on the machine drops those of owners that no longer exist (:func:`sweep`).  The processes of each
+service are described in :mod:`.swift`, :mod:`.heat` and :mod:`.mistral`.  A machine without
+RabbitMQ or MariaDB is refused at once, naming what is missing.
 """
 from __future__ import annotations
 
 import concurrent.futures
+import os
+import re
 import secrets
 from pathlib import Path
 
@@ -33,7 +37,7 @@ class ProductionProfile:
         self.state_dir, self.venvs_dir, self.repo_root = state_dir, venvs_dir, repo_root
         self.settings_file, self.ports = settings_file, ports
         self.swift_ports = {"proxy": ports["swift"], **{kind: free_port() for kind in swift.BACKENDS}}
-        self.id = f"tp_{secrets.token_hex(4)}"
+        self.id = f"tp_{os.getpid()}_{secrets.token_hex(4)}"
         self.vhost = self.id
         self.databases = {"mistral": f"{self.id}_mistral", "heat": f"{self.id}_heat"}
         self._made: list[str] = []  # "vhost", "databases": what release() must remove
@@ -52,6 +56,7 @@ class ProductionProfile:
     def prepare(self) -> None:
         rabbitmq.check()
         mariadb.check()
+        sweep(self._bin("mistral") / "python")
         transport = rabbitmq.transport_url(self.vhost)
         swift.configure(self._dir("swift"), self.swift_ports, self._bin("swift"))
         heat_conf = heat.configure(self._dir("heat"), self.ports["heat"], self._bin("heat"), transport,
@@ -97,3 +102,29 @@ class ProductionProfile:
                 errors.append(str(error))
         if errors:
             raise ServiceFailed("could not remove the production profile's resources: " + "; ".join(errors))
+
+
+_OWNED = re.compile(r"tp_(\d+)_[0-9a-f]{8}")
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def sweep(python: Path) -> list[str]:
+    """Drop the vhosts and databases of production undercloud owners that no longer run (see the
+    module docstring); what was dropped.  ``python``: an interpreter with PyMySQL."""
+    vhosts = [v for v in rabbitmq.vhosts() if (m := _OWNED.fullmatch(v)) and _gone(int(m.group(1)))]
+    databases = [d for d in mariadb.databases(python)
+                 if (m := _OWNED.match(d)) and d[m.end():] in ("_mistral", "_heat") and _gone(int(m.group(1)))]
+    if databases:
+        mariadb.drop(python, databases)
+    for vhost in vhosts:
+        rabbitmq.delete_vhost(vhost)
+    return vhosts + databases
