@@ -106,3 +106,22 @@ def test_an_unreachable_mistral_is_named_by_its_url():
 def test_no_execution_id_is_no_execution_and_no_request():
     api = mistral_api.MistralAPI("http://127.0.0.1:9/v2")
     assert api.execution_state(None) is None and api._client is None
+
+
+def test_a_read_whose_connection_failed_is_sent_once_more_and_a_write_is_not():
+    from keystoneauth1 import exceptions
+
+    api = mistral_api.MistralAPI("http://127.0.0.1:1/v2")
+    sent = []
+
+    def reset_once(what):
+        sent.append(what)
+        if len(sent) == 1:
+            raise exceptions.ConnectFailure("Connection reset by peer")
+        return what
+
+    assert api._call("GET /executions/x", reset_once, "GET") == "GET" and sent == ["GET", "GET"]
+    sent.clear()
+    with pytest.raises(ServiceError, match="cannot reach Mistral at http://127.0.0.1:1/v2: Connection reset"):
+        api._call("POST /executions", reset_once, "POST")
+    assert sent == ["POST"]

@@ -141,17 +141,25 @@ class MistralAPI:
         return self._client
 
     def _call(self, what: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``function(*args, **kwargs)``, Mistral's refusals and a Mistral out of reach raised as
+        ServiceError.  A read (``what`` starts with ``GET``) is sent once more when the connection
+        failed: a kept-alive connection the server closed as it was reused is reset, and a read
+        is safe to repeat (a write is not: it may have been done)."""
         from keystoneauth1 import exceptions
         from mistralclient.api.base import APIException
 
-        try:
-            return function(*args, **kwargs)
-        except APIException as error:
-            failure = ServiceError(f"Mistral answered {error.error_code} to {what}: {error.error_message}")
-            failure.status = error.error_code
-            raise failure from error
-        except (exceptions.ConnectionError, OSError) as error:
-            raise ServiceError(f"cannot reach Mistral at {self.url}: {error}") from error
+        for attempt in (1, 2):
+            try:
+                return function(*args, **kwargs)
+            except APIException as error:
+                failure = ServiceError(f"Mistral answered {error.error_code} to {what}: {error.error_message}")
+                failure.status = error.error_code
+                raise failure from error
+            except (exceptions.ConnectionError, OSError) as error:
+                if attempt == 1 and what.startswith("GET "):
+                    continue
+                raise ServiceError(f"cannot reach Mistral at {self.url}: {error}") from error
+        raise AssertionError("unreachable")
 
     # -- executions ----------------------------------------------------------------------------
     def start(self, workflow: str, inputs: dict[str, Any] | None = None, description: str = "") -> dict[str, Any]:

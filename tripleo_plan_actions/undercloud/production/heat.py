@@ -66,7 +66,7 @@ def specs(state_dir: Path, port: int, bin_dir: Path, repo_root: Path,
         ServiceSpec(
             name="heat-api",
             argv=(str(bin_dir / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-class",
-                  "gthread", "--threads", "16", "--timeout", "600", "--graceful-timeout", "3",
+                  "gthread", "--threads", "16", "--timeout", "600", "--graceful-timeout", "3", "--keep-alive", "30",
                   "--error-logfile", str(api_log), "--log-level", "warning", API_WSGI),
             env={**env, "HEAT_CONFIG_FILE": str(conf), "HEAT_API_LOG_FILE": str(api_log),
                  "TRIPLEO_PLAN_COUNT_LOG": str(state_dir / "requests.log")},
