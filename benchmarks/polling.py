@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tripleo_plan_actions.client import MistralClient  # noqa: E402
-from tripleo_plan_actions.undercloud.local import LocalUndercloud, upload_workbook  # noqa: E402
+from tripleo_plan_actions.undercloud.local import LocalUndercloud  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "small-overcloud"
 WORKBOOK = ROOT / "workbooks" / "tripleo_plan.deploy.yaml"
@@ -88,7 +88,7 @@ def rows(api: MistralClient, execution_id: str) -> dict[str, Any]:
 
 def measure(cloud: LocalUndercloud, api: MistralClient, seconds: int, variant: str) -> dict[str, Any]:
     text = WORKBOOK.read_text()
-    upload_workbook(cloud.endpoints["mistral"], before_workbook(text) if variant == "before" else text)
+    api.update_workbook(before_workbook(text) if variant == "before" else text)
     plan = f"poll-{variant}-{seconds}"
     api.run("tripleo_plan.plan.create", {"plan": plan, "templates_dir": str(EXAMPLE)}, timeout=600)
     started = time.monotonic()
@@ -124,7 +124,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as state, LocalUndercloud(Path(state)) as cloud:
         api = MistralClient(cloud.endpoints["mistral"])
         results = [measure(cloud, api, seconds, variant) for seconds in waits for variant in variants]
-        upload_workbook(cloud.endpoints["mistral"], WORKBOOK.read_text())
+        api.update_workbook(WORKBOOK.read_text())
     print(table(results))
     for row in results:
         print(json.dumps(row))
