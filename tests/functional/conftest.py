@@ -13,15 +13,18 @@ PRODUCTION_ONLY = ["test_production_profile.py", "test_lost_executor.py", "test_
 collect_ignore = [] if profiles.resolve(None) == profiles.PRODUCTION else PRODUCTION_ONLY
 
 
+def running(state_dir):
+    """A local undercloud of the tests' profile in ``state_dir``, its environments built, started;
+    stopped when the generator is closed (a fixture: ``yield from running(...)``)."""
+    cloud = LocalUndercloud(state_dir)
+    cloud.install()
+    with cloud:
+        yield cloud
+
+
 @pytest.fixture(scope="session")
 def undercloud(tmp_path_factory):
-    cloud = LocalUndercloud(tmp_path_factory.mktemp("undercloud"))
-    cloud.install()
-    cloud.start()
-    try:
-        yield cloud
-    finally:
-        cloud.stop()
+    yield from running(tmp_path_factory.mktemp("undercloud"))
 
 
 @pytest.fixture

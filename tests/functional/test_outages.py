@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.functional.conftest import running
 from tripleo_plan_actions.client import MistralClient, OperationFailed
 from tripleo_plan_actions.storage import lock
-from tripleo_plan_actions.undercloud.local import LocalUndercloud
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "small-overcloud"
 SLOW_ENV = {"path": "/home/stack/slow.yaml",
@@ -22,13 +22,7 @@ SLOW_FILES = {"/home/stack/slow-post.yaml": (
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
-    own = LocalUndercloud(tmp_path_factory.mktemp("outages"))
-    own.install()
-    own.start()
-    try:
-        yield own
-    finally:
-        own.stop()
+    yield from running(tmp_path_factory.mktemp("outages"))
 
 
 @pytest.fixture

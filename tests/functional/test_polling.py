@@ -17,22 +17,16 @@ from pathlib import Path
 import pytest
 
 from benchmarks.polling import rows, slow_inputs
+from tests.functional.conftest import running
 from tripleo_plan_actions.client import MistralClient
 from tripleo_plan_actions.core import polling
-from tripleo_plan_actions.undercloud.local import LocalUndercloud
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "small-overcloud"
 
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
-    own = LocalUndercloud(tmp_path_factory.mktemp("polling"))
-    own.install()
-    own.start()
-    try:
-        yield own
-    finally:
-        own.stop()
+    yield from running(tmp_path_factory.mktemp("polling"))
 
 
 @pytest.fixture
