@@ -51,6 +51,18 @@ class ServiceError(PlanError):
     status: int | None = None
 
 
+class Unauthenticated(PlanError):
+    """A service refused the caller's credentials (HTTP 401): a token expired, revoked or bogus."""
+
+    kind = "unauthenticated"
+
+
+class Forbidden(PlanError):
+    """The pack's policy does not let the caller's roles do what was asked (doc/install.rst, "Policy")."""
+
+    kind = "forbidden"
+
+
 class StackFailed(PlanError):
     """A Heat stack operation ended in a FAILED state; the message lists the failed resources."""
 

@@ -51,7 +51,7 @@ def test_listing_newest_first_with_limit_and_no_secrets():
                record(2, status=rev.FAILED, parameters=PARAMS_2, environments=[A])]
     listed = history.listing(records)
     assert [r["number"] for r in listed] == [3, 2, 1]
-    assert listed[1] == {"number": 2, "operation": "update", "status": rev.FAILED, "user": "admin",
+    assert listed[1] == {"number": 2, "operation": "update", "status": rev.FAILED, "user": "admin", "project": None,
                          "started_at": "t2", "finished_at": "f2", "message": "", "rollback_of": None,
                          "stack_status": "UPDATE_FAILED", "environments": 1}
     assert [r["number"] for r in history.listing(records, limit=2)] == [3, 2]

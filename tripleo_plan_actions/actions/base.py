@@ -12,13 +12,15 @@ traceback.
 """
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, Callable
 
 from mistral_lib import actions
 
 from tripleo_plan_actions.actions import pauses
-from tripleo_plan_actions.errors import PlanError
+from tripleo_plan_actions.core import policy
+from tripleo_plan_actions.errors import PlanError, ServiceError, Unauthenticated
 from tripleo_plan_actions.services import connections
 
 LOG = logging.getLogger(__name__)
@@ -29,6 +31,12 @@ class PlanAction(actions.Action):
     pause it (:mod:`~tripleo_plan_actions.actions.pauses`)."""
 
     entry_point = ""
+    #: what the pack's policy asks of the caller's roles (:mod:`tripleo_plan_actions.core.policy`)
+    access = policy.CHANGE
+
+    def needs(self) -> str:
+        """``read`` or ``change``: :attr:`access`, unless the inputs make it more."""
+        return self.access
 
     def perform(self, services: connections.Connections, context: Any) -> Any:
         """Do the work; return JSON-serialisable data or raise PlanError."""
@@ -37,28 +45,59 @@ class PlanAction(actions.Action):
     def run(self, context: Any) -> actions.Result:
         try:
             services = connections.for_context(context)
+            policy.check(self.needs(), roles(context), policy.rules(services.discovery.settings.get("policy")),
+                         user(context))
             data = self.perform(services, context)
             pauses.hold(self.entry_point)  # a test's lost executor (inert unless asked for)
             return actions.Result(data=data)
         except PlanError as error:
             LOG.warning("%s failed: %s", type(self).__name__, error)
-            return actions.Result(error=str(error))
+            return actions.Result(error=str(credentials_refused(error) or error))
         except Exception as error:
+            refused = credentials_refused(error)
+            if refused is not None:
+                LOG.warning("%s was refused: %s", type(self).__name__, refused)
+                return actions.Result(error=str(refused))
             if not _unreachable(error):
                 raise
             LOG.warning("%s lost a service: %s", type(self).__name__, error)
             return actions.Result(error=f"a service could not be reached: {error}")
 
 
+def credentials_refused(error: Exception) -> Unauthenticated | None:
+    """The pack's error for a service's 401 (``error``: a ServiceError with status 401, or the
+    client library's own: heatclient's HTTPUnauthorized, swiftclient's 401, keystoneauth1's
+    Unauthorized when the pack's service identity is refused); None for any other error."""
+    from keystoneauth1 import exceptions as keystone_exc
+
+    service = None
+    if isinstance(error, ServiceError) and error.status == 401:
+        service = "a service"
+    elif isinstance(error, keystone_exc.Unauthorized):
+        return Unauthenticated("Keystone refused the pack's service identity (the settings file's "
+                               f"service_auth): {error}")
+    elif getattr(error, "http_status", None) == 401:
+        service = "Swift"
+    else:
+        from heatclient import exc as heat_exc
+
+        if isinstance(error, heat_exc.HTTPUnauthorized):
+            service = "Heat"
+    if service is None:
+        return None
+    return Unauthenticated(f"{service} refused the caller's credentials (401: {error}); the caller's token has "
+                           "expired or was revoked.  An operation that outlives its caller's token needs the pack's "
+                           "service identity: service_auth in the settings file (doc/install.rst, \"Keystone\")")
+
+
 def _unreachable(error: Exception) -> bool:
     """Whether ``error`` says a service could not be reached (rather than a bug)."""
     if isinstance(error, OSError):
         return True
-    try:
-        from heatclient import exc as heat_exc
-    except ImportError:  # pragma: no cover - heatclient is a dependency
-        return False
-    return isinstance(error, heat_exc.CommunicationError)
+    from heatclient import exc as heat_exc
+    from keystoneauth1 import exceptions as keystone_exc
+
+    return isinstance(error, (heat_exc.CommunicationError, keystone_exc.ConnectionError))
 
 
 def operation_context(services: connections.Connections, context: Any, execution: str | None = None) -> Any:
@@ -73,7 +112,7 @@ def operation_context(services: connections.Connections, context: Any, execution
 
     return Context(store=SwiftPlanStore(services.swift()), stacks=_OnFirstUse(lambda: HeatStacks(services.heat())),
                    mistral=_OnFirstUse(services.mistral), execution=execution or execution_id(context),
-                   user=user(context))
+                   user=user(context), project=project(context))
 
 
 class _OnFirstUse:
@@ -112,3 +151,28 @@ def user(context: Any) -> str | None:
     """Who runs the action, from the Keystone security context (None without Keystone)."""
     security = getattr(context, "security", None)
     return getattr(security, "user_name", None) or getattr(security, "user", None) or None
+
+
+def project(context: Any) -> str | None:
+    """The project the caller's token is scoped to, by name (None without Keystone)."""
+    return getattr(getattr(context, "security", None), "project_name", None) or None
+
+
+def roles(context: Any) -> list[str] | None:
+    """The caller's Keystone roles, by name, from the token body Mistral hands the action as its
+    ``service_catalog`` (``{"token": {...}}`` or the token itself, with ``roles``); ``[]`` when
+    the context has a token but the body names no roles (nothing is then allowed); None without
+    a token (no Keystone: nothing to check)."""
+    security = getattr(context, "security", None)
+    if not getattr(security, "auth_token", None):
+        return None
+    body = getattr(security, "service_catalog", None)
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            body = None
+    if isinstance(body, dict):
+        body = body.get("token", body)
+    found = body.get("roles") if isinstance(body, dict) else None
+    return [role["name"] for role in found or () if isinstance(role, dict) and role.get("name")]

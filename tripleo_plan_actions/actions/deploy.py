@@ -14,6 +14,7 @@ from typing import Any
 
 from tripleo_plan_actions.actions.base import PlanAction, operation_context
 from tripleo_plan_actions.core import polling
+from tripleo_plan_actions.core.policy import READ
 from tripleo_plan_actions.operations import STACK_OPERATIONS, finish, operate
 from tripleo_plan_actions.services import connections
 
@@ -53,6 +54,8 @@ class StackStatus(PlanAction):
     retry waits before the next poll (:func:`tripleo_plan_actions.core.polling.delay` of the
     seconds since ``started_at`` by this host's clock; the schedule is the settings' ``poll``
     section).  2 Heat requests."""
+
+    access = READ
 
     entry_point = "tripleo_plan.deploy.stack_status"
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from tripleo_plan_actions.actions.base import PlanAction
 from tripleo_plan_actions.core import history, plan as plans, revisions
+from tripleo_plan_actions.core.policy import READ
 from tripleo_plan_actions.errors import PlanInputError, PlanNotFound
 from tripleo_plan_actions.operations.context import utc_now as now
 from tripleo_plan_actions.operations.records import as_read
@@ -30,6 +31,8 @@ def _record(store: PlanStore, plan: str, number: int, numbers: list[int]) -> dic
 class ListHistory(PlanAction):
     """``{plan, revisions: [summary, ...]}``, newest first, at most ``limit``."""
 
+    access = READ
+
     def __init__(self, plan: str, limit: int | None = None) -> None:
         self.plan = plan
         self.limit = limit
@@ -45,6 +48,8 @@ class ListHistory(PlanAction):
 
 class ShowRevision(PlanAction):
     """One revision as readers see it: inputs by path and digest, parameters masked."""
+
+    access = READ
 
     def __init__(self, plan: str, revision: int) -> None:
         self.plan = plan
@@ -62,6 +67,8 @@ class DiffRevisions(PlanAction):
 
     Secret parameters are compared on their real stored values but shown only as changed/unchanged.
     """
+
+    access = READ
 
     def __init__(self, plan: str, a: int, b: int) -> None:
         self.plan = plan
@@ -87,6 +94,8 @@ class PlanStatus(PlanAction):
     (the execution, its tasks, the shared sub-workflow and its tasks) and, during the stack wait,
     Heat 2 (the stack, its resources).
     """
+
+    access = READ
 
     def __init__(self, plan: str) -> None:
         self.plan = plan

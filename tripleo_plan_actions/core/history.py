@@ -73,7 +73,7 @@ Record = Mapping[str, Any]
 def listing(records: Iterable[Record], limit: int | None = None) -> list[dict[str, Any]]:
     """One summary per record, newest (highest number) first, at most ``limit`` of them.
 
-    Each summary: ``number, operation, status, user, started_at, finished_at, message,
+    Each summary: ``number, operation, status, user, project, started_at, finished_at, message,
     rollback_of, stack_status, environments`` (the number of environment files).  No parameter,
     digest or file content.  ``limit`` None lists every record; a negative one is a ValueError.
     """
@@ -83,7 +83,7 @@ def listing(records: Iterable[Record], limit: int | None = None) -> list[dict[st
     if limit is not None:
         ordered = ordered[:limit]
     return [{"number": r["number"], "operation": r["operation"], "status": r["status"],
-             "user": r.get("user"), "started_at": r.get("started_at"),
+             "user": r.get("user"), "project": r.get("project"), "started_at": r.get("started_at"),
              "finished_at": r.get("finished_at"), "message": r.get("message", ""),
              "rollback_of": r.get("rollback_of"), "stack_status": (r.get("stack") or {}).get("status"),
              "environments": len(r.get("environments") or ())}
@@ -99,7 +99,8 @@ def show(record: Record) -> dict[str, Any]:
     """
     return {
         "plan": record.get("plan"), "number": record["number"], "operation": record["operation"],
-        "status": record["status"], "user": record.get("user"), "execution": record.get("execution"),
+        "status": record["status"], "user": record.get("user"), "project": record.get("project"),
+        "execution": record.get("execution"),
         "started_at": record.get("started_at"), "finished_at": record.get("finished_at"),
         "message": record.get("message", ""), "rollback_of": record.get("rollback_of"),
         "plan_digest": record.get("plan_digest"),

@@ -40,13 +40,14 @@ def new_record(plan: str, number: int, operation: str, *, started_at: str, execu
                user: str | None, environments: Sequence[Mapping[str, str]],
                user_files: Sequence[Mapping[str, str]] = (), parameters: Mapping[str, Any] | None = None,
                parameters_sha256: str | None = None, plan_digest: str | None = None,
-               message: str = "", rollback_of: int | None = None) -> dict[str, Any]:
-    """A pending record.  ``parameters`` are only shown masked; their content is kept by digest."""
+               message: str = "", rollback_of: int | None = None, project: str | None = None) -> dict[str, Any]:
+    """A pending record.  ``parameters`` are only shown masked; their content is kept by digest.
+    ``user`` and ``project``: who runs the operation, by Keystone name (None without Keystone)."""
     if operation not in OPERATIONS:
         raise ValueError(f"unknown operation {operation}")
     return {
         "format": FORMAT, "plan": plan, "number": number, "operation": operation, "status": PENDING,
-        "user": user, "execution": execution, "started_at": started_at, "finished_at": None,
+        "user": user, "project": project, "execution": execution, "started_at": started_at, "finished_at": None,
         "environments": [dict(e) for e in environments],
         "user_files": [dict(f) for f in user_files],
         "parameters": {"sha256": parameters_sha256, "display": passwords.mask(parameters or {})},

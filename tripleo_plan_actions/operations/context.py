@@ -56,8 +56,8 @@ class Context:
     """One run of an operation: the store, Heat, Mistral, who runs it, and the clock.
 
     ``execution``: the Mistral workflow execution running the operation (None when run on its
-    own): it holds the plan's lock and is written into the revision record.  ``user``: from
-    Keystone (None without).  ``now``: the clock records are stamped with.
+    own): it holds the plan's lock and is written into the revision record.  ``user`` and
+    ``project``: the caller's names from Keystone (None without).  ``now``: the clock records are stamped with.
     """
 
     store: PlanStore
@@ -65,6 +65,7 @@ class Context:
     mistral: Executions
     execution: str | None = None
     user: str | None = None
+    project: str | None = None
     now: Callable[[], str] = utc_now
 
     def lock(self, plan: str) -> PlanLock:

@@ -106,11 +106,11 @@ def prune(store: PlanStore, plan: str, limit: int, numbers: list[int] | None = N
 
 def plan_record(plan: str, number: int, operation: str, *, started_at: str, execution: str | None,
                 user: str | None, files: Mapping[str, bytes], inputs: Sequence[Mapping[str, Any]],
-                message: str) -> dict[str, Any]:
+                message: str, project: str | None = None) -> dict[str, Any]:
     """The pending record of a plan operation (``create``, also an import, or ``amend``; not
     stored): the digest of the plan ``files`` it leaves and the ``inputs`` it keeps (``[{path,
     sha256, ...}]``), no environment.  Pure."""
     return revisions.new_record(
         plan, number, operation, started_at=started_at, execution=execution, user=user, environments=[],
         user_files=[{"path": i["path"], "sha256": i["sha256"]} for i in inputs],
-        plan_digest=plan_digest(files), message=message)
+        plan_digest=plan_digest(files), message=message, project=project)

@@ -64,7 +64,8 @@ def prepare(operation: str, request: WithFiles, state: StackState, stamp: Stamp,
     arguments = deployment_parameters.with_deployment_parameters(arguments, files, request.plan)
     record = revisions.new_record(
         request.plan, revisions.next_number(state.recent.numbers), operation, started_at=stamp.now,
-        execution=stamp.execution, user=stamp.user, environments=tracked, user_files=user_file_records,
+        execution=stamp.execution, user=stamp.user, project=stamp.project, environments=tracked,
+        user_files=user_file_records,
         parameters=parameters, parameters_sha256=plans.sha256(kept[PARAMETERS_INPUT]) if parameters else None,
         plan_digest=plans.plan_digest(files), rollback_of=rollback_of,
         message=f"{operation} of {request.plan} with {len(tracked)} environment files"

@@ -99,6 +99,7 @@ class Stamp:
     user: str | None
     now: str
     deploy_identifier: str
+    project: str | None = None
 
 
 @dataclasses.dataclass
@@ -255,7 +256,7 @@ def stamp_of(record: Mapping[str, Any]) -> Stamp:
     """The stamp ``record`` was prepared with (its execution, user and start; the DeployIdentifier
     follows from the start, see :func:`new_stamp`)."""
     return Stamp(execution=record.get("execution"), user=record.get("user"), now=record["started_at"],
-                 deploy_identifier=deploy_identifier(record["started_at"]))
+                 deploy_identifier=deploy_identifier(record["started_at"]), project=record.get("project"))
 
 
 def resumed(state: StackState, request: Common) -> dict[str, Any]:
@@ -311,7 +312,8 @@ def call_heat(op: StackOperation, ctx: Context) -> str:
 def new_stamp(ctx: Context) -> Stamp:
     """Who runs the operation now, and a new DeployIdentifier (Heat reruns the deployments)."""
     now = ctx.now()
-    return Stamp(execution=ctx.execution, user=ctx.user, now=now, deploy_identifier=deploy_identifier(now))
+    return Stamp(execution=ctx.execution, user=ctx.user, now=now, deploy_identifier=deploy_identifier(now),
+                 project=ctx.project)
 
 
 def deploy_identifier(now: str) -> str:

@@ -25,6 +25,7 @@ def prepare(request: Request, state: stack.StackState, stamp: stack.Stamp) -> st
     close = stack.closing(request, state, stamp)
     record = revisions.new_record(request.plan, revisions.next_number(state.recent.numbers), OPERATION,
                                   started_at=stamp.now, execution=stamp.execution, user=stamp.user,
+                                  project=stamp.project,
                                   environments=[], message=f"undeploy of {request.plan}")
     return stack.StackOperation(plan=request.plan, operation=OPERATION, dry_run=request.dry_run, record=record,
                                 call=stack.HeatCall("delete", {}, request.timeout), stack=state.stack, close=close)

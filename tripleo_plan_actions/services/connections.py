@@ -39,10 +39,13 @@ class Connections:
         return swift_api.connection(self.discovery.access("swift"), ACTIONS_AGENT, retries=2, timeout=None)
 
     def heat(self):
-        """A python-heatclient v1 client (token ``fake`` for a Heat without authentication)."""
+        """A python-heatclient v1 client: on the discovered session (the caller's token with the
+        pack's service token), else with the token (``fake`` for a Heat without authentication)."""
         from heatclient import client as heat_client
 
         access = self.discovery.access("heat")
+        if access.session is not None:
+            return heat_client.Client("1", endpoint=access.url, session=access.session)
         return heat_client.Client("1", endpoint=access.url, token=access.token or "fake")
 
     def mistral(self):

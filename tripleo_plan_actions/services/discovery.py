@@ -96,12 +96,13 @@ def load_settings(path: str | None = None) -> dict[str, Any]:
 
 def catalog_url(catalog: Any, service_type: str, interface: str = "internal",
                 region: str | None = None) -> str | None:
-    """The URL of ``service_type`` in a Keystone v3 catalog (a list, a token body, or its JSON
-    text), or None; an endpoint without a region matches any ``region``."""
+    """The URL of ``service_type`` in a Keystone v3 catalog (a list, a token body with or
+    without its ``token`` key, or its JSON text), or None; an endpoint without a region matches any ``region``."""
     if isinstance(catalog, str):
         catalog = json.loads(catalog)
     if isinstance(catalog, Mapping):
-        catalog = catalog.get("catalog", [])
+        catalog = catalog.get("token", catalog)
+        catalog = catalog.get("catalog", []) if isinstance(catalog, Mapping) else []
     for service in catalog or ():
         if service.get("type") != service_type:
             continue
@@ -210,8 +211,49 @@ def for_context(context: Any = None, settings_path: str | None = None) -> Discov
     settings = load_settings(path) if os.path.exists(path) else {}
     interface = settings.get("interface", "internal")
     region = getattr(security, "region_name", None)
-    return Discovery("keystone", settings=settings, token=token, interface=interface, region=region,
-                     locate=lambda kind: catalog_url(catalog, kind, interface, region))
+    section = settings.get("service_auth")
+    session = caller_session(token, section) if section else None
+    return Discovery("keystone", settings=settings, token=token, session=session, interface=interface,
+                     region=region, locate=lambda kind: catalog_url(catalog, kind, interface, region))
+
+
+#: The options of the settings file's ``service_auth`` section (keystoneauth1's v3 password plugin).
+SERVICE_AUTH_OPTIONS = ("auth_url", "username", "password", "project_name", "user_domain_name",
+                        "project_domain_name", "user_domain_id", "project_domain_id")
+_service_plugins: dict[tuple, Any] = {}
+
+
+def service_plugin(section: Mapping[str, Any]) -> Any:
+    """The keystoneauth1 password plugin of the pack's service identity (the settings file's
+    ``service_auth``): ONE per process and section, so that its token is reused by every action
+    run of the executor until it nears its expiry (keystoneauth1 then authenticates again).
+    Raises ConfigurationError naming an unknown or missing option.  Sends nothing."""
+    if not isinstance(section, Mapping):
+        raise ConfigurationError("the service settings' 'service_auth' must be a mapping")
+    unknown = sorted(set(section) - set(SERVICE_AUTH_OPTIONS))
+    missing = [name for name in ("auth_url", "username", "password") if not section.get(name)]
+    if unknown or missing:
+        raise ConfigurationError("the service settings' 'service_auth' " + "; ".join(
+            ([f"has unknown options {', '.join(unknown)}"] if unknown else [])
+            + ([f"lacks {', '.join(missing)}"] if missing else [])))
+    key = tuple(sorted((name, str(value)) for name, value in section.items()))
+    if key not in _service_plugins:
+        from keystoneauth1.identity import v3
+
+        _service_plugins[key] = v3.Password(**dict(section))
+    return _service_plugins[key]
+
+
+def caller_session(token: str, section: Mapping[str, Any]) -> Any:
+    """A keystoneauth1 session that sends the caller's ``token`` (never renewed: it is the
+    caller's) together with an ``X-Service-Token`` of the pack's service identity
+    (:func:`service_plugin`).  Keystone's middleware in Swift, Heat and Mistral then accepts the
+    caller's token after it has expired (``allow_expired``, within Keystone's
+    ``[token] allow_expired_window``): an operation outlives its caller's token.  Sends nothing."""
+    from keystoneauth1 import service_token, session, token_endpoint
+
+    auth = service_token.ServiceTokenAuthWrapper(token_endpoint.Token(None, token), service_plugin(section))
+    return session.Session(auth=auth, user_agent=ACTIONS_AGENT)
 
 
 def from_settings(path: str | None = None) -> Discovery:

@@ -120,7 +120,9 @@ def _refused(what: str) -> Iterator[None]:
     try:
         yield
     except heat_exc.HTTPException as error:
-        raise ServiceError(f"Heat refused to {what}: {error}") from error
+        failure = ServiceError(f"Heat refused to {what}: {error}")
+        failure.status = getattr(error, "code", None)
+        raise failure from error
 
 
 def find(heat: Any, name: str) -> Any | None:

@@ -7,6 +7,9 @@
   later connections in the same process (an action run does not authenticate again); a 401 makes
   swiftclient authenticate once more.
 * With a keystoneauth1 session swiftclient takes the token from it (and renews it on a 401).
+* With the caller's token and a session of the pack's service identity (an action run on Keystone
+  with ``service_auth``), every request carries both (``X-Service-Token``): Swift then accepts the
+  caller's token after it has expired.
 
 Nothing is sent when a connection is made: the first request authenticates if it must.  This
 module imports swiftclient: import it only where Swift is used.
@@ -59,17 +62,22 @@ class AgentConnection(swiftclient.Connection):
 
 
 def connection(access: Access, agent: str, retries: int = 0, timeout: float | None = 600.0) -> AgentConnection:
-    """A connection to the Swift of ``access``: a storage URL and token, a keystoneauth1 session
-    (catalog and token from it; ``access.url`` then overrides the storage URL), or tempauth
-    credentials.  ``retries``: swiftclient's retries of a failed request (0: each call is exactly
-    one request, plus an authentication when needed).  Sends nothing."""
+    """A connection to the Swift of ``access``: a storage URL and token (with a session besides,
+    the session's ``X-Service-Token`` too: one Keystone request per process while that token
+    lasts), a keystoneauth1 session (catalog and token from it; ``access.url`` then overrides the
+    storage URL), or tempauth credentials.  ``retries``: swiftclient's retries of a failed request
+    (0: each call is exactly one request, plus an authentication when needed).  Sends nothing
+    itself, except that one Keystone request."""
     options: dict[str, Any] = {"agent": agent, "retries": retries, "timeout": timeout}
-    if access.session is not None:
+    if access.session is not None and access.token is None:
         return AgentConnection(session=access.session, os_options={
             "object_storage_url": access.url, "endpoint_type": access.interface, "region_name": access.region},
             **access.tls, **options)
     if access.url:
-        return AgentConnection(preauthurl=access.url, preauthtoken=access.token, **options)
+        made = AgentConnection(preauthurl=access.url, preauthtoken=access.token, **options)
+        if access.session is not None:  # the caller's token with the pack's service token (discovery.caller_session)
+            made.service_token = (access.session.get_auth_headers() or {}).get("X-Service-Token")
+        return made
     with _tokens_lock:
         url, token = _tokens.get((access.auth_url, access.user), (None, None))
     return AgentConnection(authurl=access.auth_url, user=access.user, key=access.key, preauthurl=url,

@@ -66,22 +66,28 @@ class SwiftPlanStore:
         try:
             return function(*args, **kwargs)
         except ClientException as error:
-            raise ServiceError(f"Swift refused to {what}: {error.http_status} {error.http_reason}") from error
+            failure = ServiceError(f"Swift refused to {what}: {error.http_status} {error.http_reason}")
+            failure.status = error.http_status
+            raise failure from error
 
     def _raw(self, method: str, path: str, query: str, body: bytes, content: str) -> dict:
         """A request whose JSON response body matters (bulk operations answer 200 even on failure)."""
         if not self.swift.url:
             self._call("authenticate", self.swift.get_auth)
         url = f"{self.swift.url}{path}?{query}"
-        request = urllib.request.Request(url, data=body, method=method, headers={
-            "X-Auth-Token": self.swift.token, "Accept": "application/json", "Content-Type": content,
-            "User-Agent": "tripleo-plan-actions"})
+        headers = {"X-Auth-Token": self.swift.token, "Accept": "application/json", "Content-Type": content,
+                   "User-Agent": "tripleo-plan-actions"}
+        if getattr(self.swift, "service_token", None):  # the caller's token may have expired (swift_api)
+            headers["X-Service-Token"] = self.swift.service_token
+        request = urllib.request.Request(url, data=body, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=600) as response:
                 return json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as error:
-            raise ServiceError(f"Swift refused {method} {path}?{query}: {error.code} "
-                               f"{error.read().decode(errors='replace')[:500]}") from error
+            failure = ServiceError(f"Swift refused {method} {path}?{query}: {error.code} "
+                                   f"{error.read().decode(errors='replace')[:500]}")
+            failure.status = error.code
+            raise failure from error
         except (urllib.error.URLError, OSError) as error:
             raise ServiceError(f"cannot reach Swift for {method} {path}: {error}") from error
 

@@ -92,7 +92,7 @@ def prepare(request: Request, state: State, stamp: stack.Stamp) -> Amendment:
     number = revisions.next_number(state.recent.numbers)
     record = records.plan_record(
         request.plan, number, OPERATION, started_at=stamp.now, execution=stamp.execution, user=stamp.user,
-        files=amended, inputs=kept,
+        project=stamp.project, files=amended, inputs=kept,
         message=f"amend of {request.plan}: {len(changes['added'])} added, {len(changes['replaced'])} replaced, "
                 f"{len(changes['deleted'])} deleted")
     result = {"plan": request.plan, **changes, "render": render, "inputs": kept, "revision": number}

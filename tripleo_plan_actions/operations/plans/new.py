@@ -28,8 +28,8 @@ def prepared(plan: str, files: dict[str, bytes], kept: dict[str, bytes], stamp: 
              result: dict[str, Any]) -> NewPlan:
     """The :class:`NewPlan` of ``files`` keeping ``kept``, revision 1 ``create`` with ``message``.  Pure."""
     record = records.plan_record(plan, 1, "create", started_at=stamp.now, execution=stamp.execution,
-                                 user=stamp.user, files=files, inputs=operator_inputs.entries(kept),
-                                 message=message)
+                                 user=stamp.user, project=stamp.project, files=files,
+                                 inputs=operator_inputs.entries(kept), message=message)
     return NewPlan(plan=plan, files=files, inputs=kept, record=record, result=result)
 
 
