@@ -49,12 +49,15 @@ class MemoryStacks:
         self.calls: list[tuple[str, str]] = []
         self.previews: list[str] = []
         self.refuse: str | None = None
+        self.refuse_status: int | None = 400
         self._ids = itertools.count(1)
 
     def _check(self, what: str) -> None:
         if self.refuse:
             message, self.refuse = self.refuse, None
-            raise ServiceError(f"Heat refused to {what}: ERROR: {message}")
+            refused = ServiceError(f"Heat refused to {what}: ERROR: {message}")
+            refused.status = self.refuse_status
+            raise refused
 
     def find(self, name: str) -> Stack | None:
         found = self.stacks.get(name)

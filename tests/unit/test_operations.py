@@ -232,12 +232,40 @@ def test_rollback_to_a_revision_that_is_not_a_target_names_the_targets(ctx):
 
 # -- Heat's outcome, refusals and the lock -------------------------------------------------------
 
-def test_heat_refusing_the_call_records_a_failed_revision_and_releases_the_lock(ctx):
+def test_heat_refusing_the_call_records_a_refused_revision_and_releases_the_lock(ctx):
     ctx.stacks.refuse = "Invalid template"
     with pytest.raises(ServiceError, match="Heat refused to create stack overcloud"):
         deploy.start(deploy.Request(plan=PLAN), ctx)
-    assert record(ctx, 2)["status"] == revisions.FAILED
+    assert record(ctx, 2)["status"] == revisions.REFUSED
     assert ctx.mistral.environment(lock.name(PLAN)) is None
+    assert ctx.stacks.find(PLAN) is None
+    started = deploy.start(deploy.Request(plan=PLAN), ctx)  # a refused first deploy does not block the next
+    assert started["revision"] == 3
+
+
+@pytest.mark.parametrize("status", [None, 500])
+def test_a_heat_call_that_failed_otherwise_records_a_failed_revision(ctx, status):
+    ctx.stacks.refuse, ctx.stacks.refuse_status = "Internal error", status
+    with pytest.raises(ServiceError):
+        deploy.start(deploy.Request(plan=PLAN), ctx)
+    assert record(ctx, 2)["status"] == revisions.FAILED
+
+
+def test_an_update_refused_by_heat_is_not_replayed_nor_a_rollback_target(ctx):
+    started = deploy.start(deploy.Request(plan=PLAN, parameters={"CloudName": "good.example.com"}), ctx)
+    ctx.stacks.settle(PLAN, "CREATE_COMPLETE")
+    finish.finish(ctx, PLAN, started["revision"], started["stack"])
+    ctx.stacks.refuse = "The Resource Type (OS::Nope) could not be found."
+    with pytest.raises(ServiceError):
+        update.start(update.Request(plan=PLAN, parameters={"CloudName": "refused.example.com"}), ctx)
+    assert record(ctx, 3)["status"] == revisions.REFUSED
+    again = update.start(update.Request(plan=PLAN), ctx)  # replays revision 2, not the refused 3
+    assert again["revision"] == 4 and record(ctx, 4)["parameters"] == record(ctx, 2)["parameters"]
+    assert record(ctx, 4)["parameters"]["display"] == {"CloudName": "good.example.com"}
+    ctx.stacks.settle(PLAN, "UPDATE_COMPLETE")
+    finish.finish(ctx, PLAN, again["revision"], again["stack"])
+    with pytest.raises(PlanInputError, match="cannot roll back to revision 3"):
+        rollback.start(rollback.Request(plan=PLAN, to=3), ctx)
 
 
 def test_a_failed_stack_fails_finish_with_its_resources_and_releases_the_lock(ctx):

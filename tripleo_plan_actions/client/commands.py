@@ -409,7 +409,7 @@ class Undeploy(Operation):
     operation = "undeploy"
 
 
-HISTORY_COLUMNS = ("number", "operation", "status", "stack_status", "environments", "user", "started_at",
+HISTORY_COLUMNS = ("number", "operation", "status", "stack_status", "environments", "user", "project", "started_at",
                    "finished_at", "rollback_of", "message")
 
 

@@ -19,7 +19,11 @@ from tripleo_plan_actions.errors import PlanInputError
 FORMAT = 1
 OPERATIONS = ("create", "amend", "deploy", "update", "upgrade", "scale", "rollback", "undeploy")
 PENDING, SUCCEEDED, FAILED, INTERRUPTED = "pending", "succeeded", "failed", "interrupted"
-FINAL = (SUCCEEDED, FAILED, INTERRUPTED)
+#: Heat refused the request before changing anything (an HTTP 4xx answer to the create, update or
+#: delete): the stack is as it was.  Like ``failed`` it is never replayed nor rolled back to; unlike
+#: ``failed`` it does not say that a deployment went wrong.
+REFUSED = "refused"
+FINAL = (SUCCEEDED, FAILED, INTERRUPTED, REFUSED)
 #: Operations whose inputs a later update replays (an undeploy leaves nothing to replay).
 DEPLOYING = ("deploy", "update", "upgrade", "scale", "rollback")
 

@@ -35,7 +35,7 @@ import time
 from typing import Any, Callable, Mapping
 
 from tripleo_plan_actions.core import archive as archives, plan as plans, revisions
-from tripleo_plan_actions.errors import PlanError, PlanInputError
+from tripleo_plan_actions.errors import PlanError, PlanInputError, ServiceError
 from tripleo_plan_actions.operations import inputs, records
 from tripleo_plan_actions.operations.context import Context
 from tripleo_plan_actions.services.heat_stacks import Stack
@@ -271,7 +271,8 @@ def resumed(state: StackState, request: Common) -> dict[str, Any]:
 
 def perform(op: StackOperation, ctx: Context) -> dict[str, Any]:
     """Apply ``op``: for a dry run only Heat's preview; else close, write, record, call Heat.
-    A Heat refusal completes the record ``failed`` and is raised."""
+    A failed Heat call completes the record and is raised: ``refused`` when Heat answered 4xx (it
+    changed nothing), else ``failed`` (the stack may have changed)."""
     result = {"plan": op.plan, "operation": op.operation, "revision": None, "dry_run": op.dry_run,
               "stack": None, "environments": op.environments, "preview": None,
               "timeout": op.call.timeout, "history_limit": op.history_limit}
@@ -288,8 +289,9 @@ def perform(op: StackOperation, ctx: Context) -> dict[str, Any]:
     try:
         ref = call_heat(op, ctx)
     except PlanError as error:
-        store.put_revision(op.plan, revisions.finish(op.record, revisions.FAILED, finished_at=ctx.now(),
-                                                     message=str(error)))
+        refused = isinstance(error, ServiceError) and error.status is not None and 400 <= error.status < 500
+        store.put_revision(op.plan, revisions.finish(op.record, revisions.REFUSED if refused else revisions.FAILED,
+                                                     finished_at=ctx.now(), message=str(error)))
         raise
     return {**result, "revision": op.record["number"], "stack": ref}
 
