@@ -125,3 +125,21 @@ def test_a_read_whose_connection_failed_is_sent_once_more_and_a_write_is_not():
     with pytest.raises(ServiceError, match="cannot reach Mistral at http://127.0.0.1:1/v2: Connection reset"):
         api._call("POST /executions", reset_once, "POST")
     assert sent == ["POST"]
+
+
+def test_watching_reads_every_interval_for_a_minute_then_every_ten_seconds(monkeypatch):
+    clock = [0.0]
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        clock[0] += seconds
+
+    monkeypatch.setattr(mistral_api.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(mistral_api.time, "sleep", sleep)
+    api = mistral_api.MistralAPI("http://127.0.0.1:1/v2")
+    looks = iter([{"state": "RUNNING"}] * 70 + [{"state": "SUCCESS", "output": "{}"}])
+    monkeypatch.setattr(api, "execution", lambda execution_id: next(looks))
+    assert api.watch("e", interval=1.0, timeout=3600)["state"] == "SUCCESS"
+    assert slept[:60] == [1.0] * 60 and set(slept[60:]) == {10}
+    assert len(slept) == 70

@@ -21,6 +21,7 @@ import json
 import time
 from typing import Any, Callable, Iterable, NamedTuple
 
+from tripleo_plan_actions.core import polling
 from tripleo_plan_actions.core.history import FINAL_STATES, current_task
 from tripleo_plan_actions.errors import PlanError, ServiceError
 from tripleo_plan_actions.services.discovery import ACTIONS_AGENT, Access
@@ -224,11 +225,14 @@ class MistralAPI:
 
     def watch(self, execution_id: str, on_progress: Callable[[Progress], None] | None = None, *,
               interval: float = 1.0, timeout: float = 3600.0) -> dict[str, Any]:
-        """Read the execution every ``interval`` seconds until it is final; return it, its
-        ``output`` decoded.  With ``on_progress``, each look is a :meth:`progress` passed to it;
-        without, one execution GET.  Raises OperationFailed (ERROR, CANCELLED) or ServiceError
-        (still running after ``timeout`` seconds)."""
-        deadline = time.monotonic() + timeout
+        """Read the execution every ``interval`` seconds until it is final, and every
+        :data:`~tripleo_plan_actions.core.polling.DEFAULT` ``slow`` seconds (10) once it has been
+        watched for ``fast_for`` (60): as often as the wait step polls Heat, whose latest poll is
+        what a look shows.  Return it, its ``output`` decoded.  With ``on_progress``, each look is
+        a :meth:`progress` passed to it; without, one execution GET.  Raises OperationFailed
+        (ERROR, CANCELLED) or ServiceError (still running after ``timeout`` seconds)."""
+        began = time.monotonic()
+        deadline = began + timeout
         while True:
             if on_progress is None:
                 seen = Progress(self.execution(execution_id), None, None, None)
@@ -239,7 +243,8 @@ class MistralAPI:
                 return finished(seen.execution)
             if time.monotonic() > deadline:
                 raise ServiceError(f"execution {execution_id} still {seen.state} after {timeout} s")
-            time.sleep(interval)
+            long = time.monotonic() - began >= polling.DEFAULT.fast_for
+            time.sleep(max(interval, polling.DEFAULT.slow) if long else interval)
 
     def wait(self, execution_id: str, timeout: float = 3600.0, interval: float = 0.2) -> dict[str, Any]:
         """:meth:`watch` without progress: execution GETs only."""
