@@ -45,8 +45,8 @@ def guarded(keystone_env):
 
 
 @pytest.mark.parametrize("token", [None, "bogus-token-0123456789abcdef"])
-def test_every_pack_workflow_refuses_no_token_and_a_bogus_token(keystone_undercloud, token):
-    url = keystone_undercloud.endpoints["mistral"].rstrip("/") + "/executions"
+def test_every_pack_workflow_refuses_no_token_and_a_bogus_token(undercloud, token):
+    url = undercloud.endpoints["mistral"].rstrip("/") + "/executions"
     headers = {"Content-Type": "application/json", **({"X-Auth-Token": token} if token else {})}
     names = list(workflows())
     assert len(names) >= 20
@@ -120,7 +120,7 @@ def leaks(texts, passwords):
     return found | ({"a token"} if any(FERNET.search(text) for text in texts) else set())
 
 
-def test_no_token_or_password_in_revisions_outputs_or_the_packs_log_lines(guarded, keystone_undercloud,
+def test_no_token_or_password_in_revisions_outputs_or_the_packs_log_lines(guarded, undercloud,
                                                                          keystone_env):
     passwords = {f"password of {user}": keystone_env(user)["OS_PASSWORD"]
                  for user in ("admin", "operator", "viewer", "other")}
@@ -133,7 +133,7 @@ def test_no_token_or_password_in_revisions_outputs_or_the_packs_log_lines(guarde
     assert any("/revisions/" in name or name.startswith("revisions/") for name in stored), sorted(stored)[:20]
     assert not leaks(stored.values(), passwords)
     pack_lines = []
-    for process in keystone_undercloud.processes().values():
+    for process in undercloud.processes().values():
         if process.name.startswith("mistral-executor"):
             text = Path(process.log_file).read_text(errors="replace")
             pack_lines += [line for line in text.splitlines() if "tripleo_plan_actions" in line]
