@@ -34,12 +34,18 @@ def tripleoclient_names(version: str = "20.0.0") -> set[str]:
             for name in entry_points[group]}
 
 
-def openstack(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
-    """``openstack ARGS`` with no cloud settings (no OS_* variables, an empty home)."""
-    assert OPENSTACK, "no openstack command: run this in tox -e osc"
+def run(command: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
+    """``command`` with no cloud settings (no OS_* variables, an empty home) and a cache of its own:
+    stevedore keeps the entry points it found in ``$XDG_CACHE_HOME/python-entrypoints``, keyed by
+    file times that a reinstall of this package in place may leave as they were."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
-    env["HOME"] = str(tmp_path)
-    return subprocess.run([OPENSTACK, *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    env.update(HOME=str(tmp_path), XDG_CACHE_HOME=str(tmp_path / "cache"))
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+
+
+def openstack(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    assert OPENSTACK, "no openstack command: run this in tox -e osc"
+    return run([OPENSTACK, *args], tmp_path)
 
 
 def test_the_stored_names_are_those_of_the_installed_tripleoclient():
@@ -76,26 +82,36 @@ def test_each_help_is_its_own_commands(args, usage, marker, tmp_path):
     assert run.stdout.startswith(usage) and marker in run.stdout, run.stdout[:2000]
 
 
-def test_openstack_resolves_every_name_to_its_own_class(monkeypatch, tmp_path):
-    """What ``openstack NAME ARG`` runs, for every name of both, as the real shell finds it
-    (plugins loaded, global options parsed): our classes for ours, tripleoclient's for theirs,
-    and the argument left as an argument."""
-    from openstackclient import shell
+#: Run by the environment's python: the real shell, plugins loaded and global options parsed as
+#: for ``openstack tripleo plan list``, then, instead of running that, what each NAME of argv[1:]
+#: followed by an argument resolves to: {name: [top-level package of the class, name, the rest]}.
+RESOLVE = """
+import json, sys
+from openstackclient import shell
 
-    monkeypatch.setenv("HOME", str(tmp_path))
-    for key in [k for k in os.environ if k.startswith("OS_")]:
-        monkeypatch.delenv(key)
-    found: dict[str, tuple[str, str, list[str]]] = {}
+app = shell.OpenStackShell()
+found = {}
 
-    def resolve(argv: list[str]) -> int:
-        for name in OURS + sorted(tripleoclient_names()):
-            factory, matched, rest = app.command_manager.find_command(name.split() + ["overcloud"])
-            found[name] = (factory.__module__.split(".")[0], matched, rest)
-        return 0
+def resolve(argv):
+    for name in sys.argv[1:]:
+        factory, matched, rest = app.command_manager.find_command(name.split() + ["overcloud"])
+        found[name] = [factory.__module__.split(".")[0], matched, rest]
+    return 0
 
-    app = shell.OpenStackShell()
-    app.run_subcommand = resolve  # type: ignore[method-assign]
-    assert app.run(["tripleo", "plan", "list"]) == 0
+app.run_subcommand = resolve
+code = app.run(["tripleo", "plan", "list"])
+print(json.dumps(found))
+sys.exit(code)
+"""
+
+
+def test_openstack_resolves_every_name_to_its_own_class(tmp_path):
+    """What ``openstack NAME ARG`` runs, for every name of both: our classes for ours,
+    tripleoclient's for theirs, and the argument left as an argument."""
+    names = OURS + sorted(tripleoclient_names())
+    done = run([sys.executable, "-c", RESOLVE, *names], tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.splitlines()[-1])
     assert {name: owner for name, (owner, _, _) in found.items()} == \
         {**{name: "tripleoclient" for name in tripleoclient_names()}, **{name: "tripleo_plan_actions" for name in OURS}}
     assert all(matched == name and rest == ["overcloud"] for name, (_, matched, rest) in found.items())
