@@ -61,10 +61,13 @@ def test_the_stored_names_are_those_of_the_installed_tripleoclient():
 def test_command_list_has_every_command_of_both(tmp_path):
     run = openstack("command", "list", "--group", "tripleo", "-f", "json", tmp_path=tmp_path)
     assert run.returncode == 0, run.stderr
-    assert "Could not load" not in run.stderr and "duplicate implementations" not in run.stderr, run.stderr
+    assert "Could not load" not in run.stderr, run.stderr
     groups = {group["Command Group"]: set(group["Commands"]) for group in json.loads(run.stdout)}
     assert groups["openstack.tripleo_plan.v1"] == set(OURS)
     assert groups["openstack.tripleoclient.v2"] == tripleoclient_names()
+    # A name in two groups is listed in both, and openstack says nothing of it (cliff's "duplicate
+    # implementations" warning is not shown, even with --debug): one class silently hides the other.
+    assert not groups["openstack.tripleo_plan.v1"] & groups["openstack.tripleoclient.v2"]
 
 
 @pytest.mark.parametrize("args, usage, marker", [
