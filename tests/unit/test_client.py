@@ -145,8 +145,10 @@ def test_the_openstack_plugin_declares_the_same_commands():
         module, _, attribute = target.partition(":")
         declared[name] = getattr(importlib.import_module(module), attribute)
     assert all(issubclass(command, Command) for command in declared.values())
-    # "openstack tripleo deploy" runs the class "tripleo-plan deploy" runs
-    assert declared == {"tripleo_" + name.replace(" ", "_"): command for name, command in cli.COMMANDS.items()}
+    # "openstack tripleo plan deploy" runs the class "tripleo-plan deploy" runs
+    assert set(osc_plugin.OPENSTACK_NAMES) == set(cli.COMMANDS)
+    assert declared == {osc_plugin.OPENSTACK_NAMES[name].replace(" ", "_"): command
+                        for name, command in cli.COMMANDS.items()}
 
 
 def test_the_openstack_plugin_builds_the_client_on_the_osc_session(monkeypatch):
