@@ -19,7 +19,8 @@ from cliff.commandmanager import CommandManager
 
 from tripleo_plan_actions.client import commands
 
-#: ``tripleo-plan`` command names -> classes (the ``openstack`` plugin prefixes them with "tripleo").
+#: ``tripleo-plan`` command names -> classes (the ``openstack`` plugin's names for them:
+#: :data:`tripleo_plan_actions.client.osc_plugin.OPENSTACK_NAMES`).
 COMMANDS = {
     "check": commands.Check,
     "setup": commands.Setup,

@@ -41,6 +41,13 @@ class AgentConnection(swiftclient.Connection):
             url or self.url, cacert=self.cacert, insecure=self.insecure, cert=self.cert, cert_key=self.cert_key,
             ssl_compression=self.ssl_compression, timeout=self.timeout, default_user_agent=self.agent)
 
+    def put_object(self, container: str, obj: str, contents: Any, **kwargs: Any) -> Any:
+        """swiftclient's put_object, except that ``bytes`` contents are sent again as they are after
+        a 401 (a renewed token): swiftclient trusts only a ``str`` or a rewindable file for that."""
+        if not isinstance(contents, (bytes, bytearray)):
+            return super().put_object(container, obj, contents, **kwargs)
+        return self._retry(None, swift_client.put_object, container, obj, contents, **kwargs)
+
     def get_auth(self) -> tuple[str, str]:
         """Authenticate: tempauth with one GET of ``authurl`` (remembered for the process), else
         as swiftclient does (a keystoneauth1 session's catalog and token)."""
