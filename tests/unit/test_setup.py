@@ -58,15 +58,28 @@ class MemoryMistral:
 
         return yaml.safe_load(definition)["name"]
 
-    def create_workbook(self, definition):
+    def create_workbook(self, definition, scope="private"):
         assert self._name(definition) not in self.books
+        assert scope == "public"  # every project may run the pack's workflows
         self.books[self._name(definition)] = definition
         self.writes.append(("POST", self._name(definition)))
 
-    def update_workbook(self, definition):
+    def update_workbook(self, definition, scope="private"):
         assert self._name(definition) in self.books
+        assert scope == "public"
         self.books[self._name(definition)] = definition
         self.writes.append(("PUT", self._name(definition)))
+
+    # setup writes through MistralAPI's python-mistralclient (for the scope) and its _call
+    @property
+    def client(self):
+        import types
+
+        return types.SimpleNamespace(workbooks=types.SimpleNamespace(create=self.create_workbook,
+                                                                     update=self.update_workbook))
+
+    def _call(self, what, function, *args, **kwargs):
+        return function(*args, **kwargs)
 
 
 def test_only_a_different_definition_is_updated():

@@ -13,6 +13,8 @@ what the local undercloud runs at start):
    (:func:`called_actions`; ad-hoc actions the workbook defines itself aside).
 3. Unless an action is missing, or ``dry_run``: creates each workbook Mistral lacks (1 POST
    each), updates each whose definition differs (1 PUT each) and leaves identical ones alone.
+   Both with Mistral's scope :data:`SCOPE` (``public``): with Keystone, a private workbook could be
+   run only by the project that loaded it.
    When an action is missing NO workbook is written (a workbook calling an action Mistral lacks
    fails only when it runs), and :meth:`Report.problem` names each missing action and the fix.
 4. Makes sure Swift's ``tripleo-plan-uploads`` exists (1 PUT, which changes nothing on an
@@ -48,6 +50,8 @@ ENTRY_POINTS = "mistral.actions"
 #: Where ``setup.cfg``'s ``[options.data_files]`` puts the workbooks, under an installation prefix.
 SHARE = Path("share", "tripleo-plan-actions", "workbooks")
 SOURCE_TREE = Path(__file__).resolve().parents[2]
+#: The Mistral scope of the workbooks setup writes: every project's users may run them.
+SCOPE = "public"
 #: What a workbook state reads as when nothing was written (a dry run, or an action missing).
 NOT_WRITTEN = {"created": "to create", "updated": "to update"}
 FIX = ("install this version of the pack into the Python environment of every Mistral service (API, engine, "
@@ -243,13 +247,19 @@ def load_workbooks(mistral: Any, directory: str | Path | None = None, *, declare
     states = workbook_states({b.name: b.definition for b in books}, present)
     write = not (dry_run or missing)
     for book in books:
-        if write and states[book.name] == "created":
-            mistral.create_workbook(book.definition)
-        elif write and states[book.name] == "updated":
-            mistral.update_workbook(book.definition)
+        if write and states[book.name] in ("created", "updated"):
+            _write_workbook(mistral, book.definition, create=states[book.name] == "created")
     if not write:
         states = {name: NOT_WRITTEN.get(state, state) for name, state in states.items()}
     return Report(str(path), states, declared, called, missing, dry_run=dry_run, version=_version())
+
+
+def _write_workbook(mistral: Any, definition: str, create: bool) -> None:
+    """Create (1 POST) or update (1 PUT) a workbook with scope :data:`SCOPE`, through the
+    MistralAPI's python-mistralclient and its error handling (its ``create_workbook`` and
+    ``update_workbook`` send no scope: python-mistralclient's default is ``private``)."""
+    write = mistral.client.workbooks.create if create else mistral.client.workbooks.update
+    mistral._call("POST /workbooks" if create else "PUT /workbooks", write, definition, scope=SCOPE)
 
 
 def uploads_container(swift: Any, dry_run: bool = False) -> str:
