@@ -209,6 +209,7 @@ class LocalUndercloud:
             self.prepare_seconds = time.monotonic() - started
             for name in self.services:
                 self.start_service(name)
+            self.profile.settled()
             self.load_workbooks()
             self.create_uploads_container()
         except BaseException:

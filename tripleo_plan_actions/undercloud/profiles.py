@@ -85,7 +85,11 @@ class Profile(Protocol):
         """How to start each of ``service``'s processes, in start order."""
 
     def started(self, service: str) -> None:
-        """After every process of ``service`` answers (e.g. make Keystone's users); each start."""
+        """After every process of ``service`` answers, at each start (e.g. make Keystone's users,
+        possibly in the background)."""
+
+    def settled(self) -> None:
+        """Wait until what :meth:`started` began is done (before the workbooks are loaded)."""
 
     def release(self) -> None:
         """Remove what :meth:`prepare` made outside the state directory."""
@@ -119,6 +123,9 @@ class EmbeddedProfile:
         return [mistral.prepare(directory, port, python, self.repo_root, self.settings_file)]
 
     def started(self, service: str) -> None:
+        pass
+
+    def settled(self) -> None:
         pass
 
     def release(self) -> None:

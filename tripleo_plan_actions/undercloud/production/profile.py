@@ -54,7 +54,7 @@ class ProductionProfile:
         self.databases = {name: f"{self.id}_{name}" for name in services}
         self._made: list[str] = []  # "vhost", "databases": what release() must remove
         self._identity: keystone_module.Identity | None = None
-        self._populated = False
+        self._populating: concurrent.futures.Future | None = None
         #: seconds of Keystone's preparation: ``migrate`` (database, keys, bootstrap), ``populate``
         self.keystone_seconds: dict[str, float] = {}
 
@@ -112,16 +112,25 @@ class ProductionProfile:
         self.keystone_seconds["migrate"] = time.monotonic() - started
 
     def started(self, service: str) -> None:
-        """After ``service`` first answers: Keystone's catalog, projects and users (a restart finds
-        them in its database and changes nothing)."""
+        """After ``service`` first answers: Keystone's catalog, projects and users are made in the
+        background (while the other services start: none needs them to answer; :meth:`settled`
+        waits for them).  A restart finds them in its database and changes nothing."""
         identity = self.identity
-        if service != "keystone" or identity is None or self._populated:
+        if service != "keystone" or identity is None or self._populating is not None:
             return
-        started = time.monotonic()
-        keystone_module.populate(self._bin("keystone"), self.repo_root, identity, self.ports,
-                                 self._dir("keystone") / "keystone-setup.log")
-        self.keystone_seconds["populate"] = time.monotonic() - started
-        self._populated = True
+
+        def populate() -> None:
+            started = time.monotonic()
+            keystone_module.populate(self._bin("keystone"), self.repo_root, identity, self.ports,
+                                     self._dir("keystone") / "keystone-setup.log")
+            self.keystone_seconds["populate"] = time.monotonic() - started
+
+        self._populating = concurrent.futures.ThreadPoolExecutor(1).submit(populate)
+
+    def settled(self) -> None:
+        """Wait for what :meth:`started` does in the background; raise its failure."""
+        if self._populating is not None:
+            self._populating.result()
 
     def specs(self, service: str) -> list[ServiceSpec]:
         if service == "keystone":
@@ -137,6 +146,8 @@ class ProductionProfile:
 
     def release(self) -> None:
         """Drop the databases and the vhost this profile made (each only if it made it)."""
+        if self._populating is not None:
+            concurrent.futures.wait([self._populating])  # its failure, if any, was raised by settled()
         errors = []
         if "databases" in self._made:
             try:
