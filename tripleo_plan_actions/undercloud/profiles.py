@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import Mapping, Protocol
 
 from tripleo_plan_actions.undercloud import heat, mistral, swift, venvs
 from tripleo_plan_actions.undercloud.service import ServiceSpec
@@ -44,13 +44,13 @@ class KeystoneNeedsProduction(ValueError):
     """Keystone asked for with a profile other than ``production``."""
 
 
-def keystone_from_environment(environ: dict[str, str] | None = None) -> bool:
+def keystone_from_environment(environ: Mapping[str, str] | None = None) -> bool:
     """True when ``$TRIPLEO_PLAN_KEYSTONE`` says yes (``1``, ``true``, ``yes``, ``on``)."""
     value = (os.environ if environ is None else environ).get(KEYSTONE_ENV_VAR, "")
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
-def resolve_keystone(keystone: bool | None, profile: str, environ: dict[str, str] | None = None) -> bool:
+def resolve_keystone(keystone: bool | None, profile: str, environ: Mapping[str, str] | None = None) -> bool:
     """``keystone``, or ``$TRIPLEO_PLAN_KEYSTONE`` when None; refuse it with any profile but production."""
     wanted = keystone_from_environment(environ) if keystone is None else keystone
     if wanted and profile != PRODUCTION:

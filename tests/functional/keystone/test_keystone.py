@@ -46,8 +46,9 @@ def test_the_credentials_are_a_users_os_variables_and_the_catalog_names_every_se
     assert undercloud.credentials("other")["OS_PROJECT_NAME"] == "other"
     session = session_of(undercloud, "other")
     project = session.get_project_id()
-    for kind, port, path in (("object-store", "swift", f"/v1/AUTH_{project}"), ("orchestration", "heat", f"/v1/{project}"),
-                             ("workflowv2", "mistral", "/v2")):
+    catalog = (("object-store", "swift", f"/v1/AUTH_{project}"), ("orchestration", "heat", f"/v1/{project}"),
+               ("workflowv2", "mistral", "/v2"))
+    for kind, port, path in catalog:
         for interface in ("public", "internal", "admin"):
             url = session.get_endpoint(service_type=kind, interface=interface, region_name="RegionOne")
             assert url == f"http://127.0.0.1:{undercloud.ports[port]}{path}"
@@ -107,7 +108,8 @@ def test_a_plan_of_admin_is_listed_for_admin_and_not_for_other_who_has_her_own(u
     assert name not in {row["name"] for row in json.loads(theirs.stdout)}
 
 
-@pytest.mark.skipif(int(os.environ.get("TRIPLEO_PLAN_TOKEN_EXPIRATION") or 3600) > 300, reason="waits for a token to expire: only with TRIPLEO_PLAN_TOKEN_EXPIRATION of 300 s or less")
+@pytest.mark.skipif(int(os.environ.get("TRIPLEO_PLAN_TOKEN_EXPIRATION") or 3600) > 300,
+                    reason="waits for a token to expire: only with TRIPLEO_PLAN_TOKEN_EXPIRATION of 300 s or less")
 def test_an_expired_user_token_is_accepted_with_a_service_token_of_a_service_user(undercloud, early_token):
     """What the actions of an operation that outlives its caller's token rely on: keystonemiddleware's
     ``service_token_roles_required`` and ``allow_expired`` in every service (the last test: it waits)."""

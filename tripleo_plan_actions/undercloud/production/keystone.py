@@ -28,6 +28,7 @@ import os
 import secrets
 import subprocess
 from pathlib import Path
+from typing import Mapping
 
 from tripleo_plan_actions.undercloud.service import ServiceSpec
 from tripleo_plan_actions.undercloud.supervisor import ServiceFailed
@@ -65,7 +66,7 @@ CATALOG = {
 INTERFACES = ("public", "internal", "admin")
 
 
-def token_expiration(environ: dict[str, str] | None = None) -> int:
+def token_expiration(environ: Mapping[str, str] | None = None) -> int:
     """``$TRIPLEO_PLAN_TOKEN_EXPIRATION`` (seconds, a positive integer), else :data:`DEFAULT_EXPIRATION`."""
     value = (os.environ if environ is None else environ).get(EXPIRATION_ENV, "").strip()
     if not value:

@@ -25,8 +25,7 @@ import time
 from pathlib import Path
 
 from tripleo_plan_actions.undercloud import mariadb, rabbitmq, venvs
-from tripleo_plan_actions.undercloud.production import heat, mistral, swift
-from tripleo_plan_actions.undercloud.production import keystone as keystone_module
+from tripleo_plan_actions.undercloud.production import heat, keystone as keystone_module, mistral, swift
 from tripleo_plan_actions.undercloud.profiles import PRODUCTION
 from tripleo_plan_actions.undercloud.service import ServiceSpec
 from tripleo_plan_actions.undercloud.supervisor import ServiceFailed, free_port
