@@ -154,8 +154,9 @@ class LocalUndercloud:
 
     @property
     def keystone_seconds(self) -> dict[str, float]:
-        """Keystone's preparation: ``migrate`` (db_sync, keys, bootstrap) and ``populate`` (catalog,
-        projects, users) seconds; ``{}`` without Keystone."""
+        """Keystone's preparation in seconds: ``db_sync`` (with the fernet and credential keys),
+        ``bootstrap``, ``migrate`` (the two), ``populate`` (catalog, projects, users; in the
+        background while the other services start); ``{}`` without Keystone."""
         return dict(getattr(self.profile, "keystone_seconds", {}))
 
     # -- life cycle ---------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import json
 import os
 import secrets
 import subprocess
+import time
 from pathlib import Path
 from typing import Mapping
 
@@ -185,10 +186,12 @@ def _manage(bin_dir: Path, conf: Path, log_file: Path, *args: str) -> None:
         raise ServiceFailed(f"keystone-manage {args[0]} failed (code {done.returncode}); see {log_file}")
 
 
-def migrate(bin_dir: Path, conf: Path, log_file: Path, identity: Identity) -> None:
+def migrate(bin_dir: Path, conf: Path, log_file: Path, identity: Identity) -> dict[str, float]:
     """The schema, the fernet and credential keys (those three at once), then ``bootstrap``: user
     ``admin`` (role admin on project admin), the roles admin, member, reader, region
-    :data:`REGION` and the identity endpoints."""
+    :data:`REGION` and the identity endpoints.  Seconds of ``db_sync`` (with the keys) and
+    ``bootstrap``."""
+    started = time.monotonic()
     owner = ("--keystone-user", getpass.getuser(), "--keystone-group", grp.getgrgid(os.getgid()).gr_name)
     with concurrent.futures.ThreadPoolExecutor(3) as pool:
         steps = [pool.submit(_manage, bin_dir, conf, log_file, "db_sync"),
@@ -196,11 +199,13 @@ def migrate(bin_dir: Path, conf: Path, log_file: Path, identity: Identity) -> No
                  pool.submit(_manage, bin_dir, conf, log_file, "credential_setup", *owner)]
         for step in steps:
             step.result()
+    synced = time.monotonic()
     _manage(bin_dir, conf, log_file, "bootstrap", "--bootstrap-password", identity.passwords["admin"],
             "--bootstrap-username", "admin", "--bootstrap-project-name", "admin", "--bootstrap-role-name", "admin",
             "--bootstrap-service-name", "keystone", "--bootstrap-region-id", REGION,
             "--bootstrap-admin-url", identity.url, "--bootstrap-internal-url", identity.url,
             "--bootstrap-public-url", identity.url)
+    return {"db_sync": synced - started, "bootstrap": time.monotonic() - synced}
 
 
 def cloud_description(identity: Identity, ports: dict[str, int]) -> dict:

@@ -18,6 +18,7 @@ makes its catalog, projects and users once it answers.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import os
 import re
 import secrets
@@ -54,7 +55,8 @@ class ProductionProfile:
         self._made: list[str] = []  # "vhost", "databases": what release() must remove
         self._identity: keystone_module.Identity | None = None
         self._populating: concurrent.futures.Future | None = None
-        #: seconds of Keystone's preparation: ``migrate`` (database, keys, bootstrap), ``populate``
+        #: seconds of Keystone's preparation: ``db_sync`` (with the keys), ``bootstrap``, ``migrate`` (both),
+        #: ``populate`` (catalog, projects, users: in the background)
         self.keystone_seconds: dict[str, float] = {}
 
     @property
@@ -107,7 +109,9 @@ class ProductionProfile:
         started = time.monotonic()
         conf = keystone_module.configure(self._dir("keystone"), mariadb.url(self.databases["keystone"]),
                                          keystone_module.token_expiration())
-        keystone_module.migrate(self._bin("keystone"), conf, self._dir("keystone") / "keystone-manage.log", identity)
+        steps = keystone_module.migrate(self._bin("keystone"), conf, self._dir("keystone") / "keystone-manage.log",
+                                        identity)
+        self.keystone_seconds.update(steps)
         self.keystone_seconds["migrate"] = time.monotonic() - started
 
     def started(self, service: str) -> None:
@@ -135,11 +139,16 @@ class ProductionProfile:
         if service == "keystone":
             return keystone_module.specs(self._dir("keystone"), self.ports["keystone"], self._bin("keystone"),
                                          self.repo_root)
-        if service == "swift":
-            return swift.specs(self._dir("swift"), self.swift_ports, self._bin("swift"), self.repo_root)
-        if service == "heat":
-            return heat.specs(self._dir("heat"), self.ports["heat"], self._bin("heat"), self.repo_root,
-                              lambda: rabbitmq.consumers(self.vhost).get("engine", 0))
+        if service in ("swift", "heat"):
+            if service == "swift":
+                found = swift.specs(self._dir("swift"), self.swift_ports, self._bin("swift"), self.repo_root)
+            else:
+                found = heat.specs(self._dir("heat"), self.ports["heat"], self._bin("heat"), self.repo_root,
+                                   lambda: rabbitmq.consumers(self.vhost).get("engine", 0))
+            if self.keystone:  # no tempauth, no "admin" project: the catalog's URL less the project
+                front = found[-1]
+                found[-1] = dataclasses.replace(front, endpoint=f"http://127.0.0.1:{front.port}/v1")
+            return found
         return mistral.specs(self._dir("mistral"), self.ports["mistral"], self._bin("mistral"), self.repo_root,
                              self.settings_file)
 
