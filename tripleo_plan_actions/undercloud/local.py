@@ -299,7 +299,10 @@ class LocalUndercloud:
 
         mistral = self.mistral_api()
         try:
-            report = setup.load_workbooks(mistral, directory or REPO_ROOT / "workbooks")
+            # public with Keystone (as admin), so that every project may run them; without
+            # authentication Mistral lets nobody publicize, and every caller is in one project anyway.
+            report = setup.load_workbooks(mistral, directory or REPO_ROOT / "workbooks",
+                                          scope=setup.SCOPE if self.keystone else "private")
         except ServiceError as error:
             raise ServiceFailed(str(error)) from error
         if not report.ok:
