@@ -3,8 +3,10 @@
 
 The profile is ``$TRIPLEO_PLAN_PROFILE`` (tox: ``functional`` embedded, ``functional-production``).
 ``test_production_profile.py`` is about the production profile's processes only: it is not collected
-at all on another profile (so it can never pass there by being skipped)."""
-import os
+at all on another profile (so it can never pass there by being skipped).  ``keystone/`` is collected
+only with ``$TRIPLEO_PLAN_KEYSTONE`` (tox ``functional-keystone``), and then NOTHING else here is:
+the other modules talk to the services without authentication."""
+from pathlib import Path
 
 import pytest
 
@@ -12,10 +14,10 @@ from tripleo_plan_actions.undercloud import profiles
 from tripleo_plan_actions.undercloud.local import LocalUndercloud
 
 PRODUCTION_ONLY = ["test_production_profile.py", "test_lost_executor.py", "test_distribution.py"]
-collect_ignore = [] if profiles.resolve(None) == profiles.PRODUCTION else list(PRODUCTION_ONLY)
-# the Keystone tier's own tests (tox -e functional-keystone) need the Keystone undercloud
-if not os.environ.get("TRIPLEO_PLAN_KEYSTONE"):
-    collect_ignore.append("keystone")
+if profiles.keystone_from_environment():
+    collect_ignore = sorted(path.name for path in Path(__file__).parent.glob("test_*.py"))
+else:
+    collect_ignore = ["keystone"] + ([] if profiles.resolve(None) == profiles.PRODUCTION else PRODUCTION_ONLY)
 
 
 def running(state_dir):

@@ -42,10 +42,12 @@ workflows:
 class MemoryMistral:
     """Workbooks (name -> definition) and the action names Mistral knows; counts the writes."""
 
-    def __init__(self, workbooks=None, known=()):
+    def __init__(self, workbooks=None, known=(), publicize=True):
         self.books = dict(workbooks or {})
         self.known = set(known)
         self.writes = []
+        self.scopes = {}
+        self.publicize = publicize  # False: as Mistral without authentication, public is refused (403)
 
     def workbooks(self, names):
         return {n: self.books[n] for n in names if n in self.books}
@@ -58,15 +60,38 @@ class MemoryMistral:
 
         return yaml.safe_load(definition)["name"]
 
-    def create_workbook(self, definition):
+    def _refuse(self, scope):
+        if scope == "public" and not self.publicize:
+            from tripleo_plan_actions.errors import ServiceError
+
+            error = ServiceError("Mistral answered 403: Operation forbidden (insufficient permissions)")
+            error.status = 403
+            raise error
+
+    def create_workbook(self, definition, scope="private"):
         assert self._name(definition) not in self.books
+        self._refuse(scope)
         self.books[self._name(definition)] = definition
+        self.scopes[self._name(definition)] = scope
         self.writes.append(("POST", self._name(definition)))
 
-    def update_workbook(self, definition):
+    def update_workbook(self, definition, scope="private"):
         assert self._name(definition) in self.books
+        self._refuse(scope)
         self.books[self._name(definition)] = definition
+        self.scopes[self._name(definition)] = scope
         self.writes.append(("PUT", self._name(definition)))
+
+    # setup writes through MistralAPI's python-mistralclient (for the scope) and its _call
+    @property
+    def client(self):
+        import types
+
+        return types.SimpleNamespace(workbooks=types.SimpleNamespace(create=self.create_workbook,
+                                                                     update=self.update_workbook))
+
+    def _call(self, what, function, *args, **kwargs):
+        return function(*args, **kwargs)
 
 
 def test_only_a_different_definition_is_updated():
@@ -142,6 +167,21 @@ def test_load_creates_updates_and_leaves_identical_workbooks_alone(tmp_path):
     assert mistral.writes == [("POST", "a"), ("PUT", "c")] and report.ok and report.problem() is None
     again = setup.load_workbooks(mistral, tmp_path, declared=["x"])
     assert set(again.workbooks.values()) == {"unchanged"} and mistral.writes == [("POST", "a"), ("PUT", "c")]
+    # public: with Keystone every project may run them
+    assert mistral.scopes == {"a": "public", "c": "public"} and report.private == []
+
+
+def test_a_mistral_that_refuses_public_workbooks_gets_private_ones_and_the_report_names_them(tmp_path):
+    a, c = (f"version: '2.0'\nname: {n}\nworkflows: {{}}\n" for n in "ac")
+    mistral = MemoryMistral({"c": "old"}, known={"x"}, publicize=False)
+    report = setup.load_workbooks(mistral, _books(tmp_path, a=a, c=c), declared=["x"])
+    assert report.workbooks == {"a": "created", "c": "updated"} and report.ok
+    assert mistral.scopes == {"a": "private", "c": "private"} and report.private == ["a", "c"]
+    assert report.as_dict()["private_workbooks"] == ["a", "c"]
+    # asked for private outright: no refused request first
+    mistral = MemoryMistral({"c": "old"}, known={"x"}, publicize=False)
+    report = setup.load_workbooks(mistral, tmp_path, declared=["x"], scope="private")
+    assert mistral.scopes == {"a": "private", "c": "private"} and mistral.writes == [("POST", "a"), ("PUT", "c")]
 
 
 def test_a_missing_action_writes_no_workbook_and_names_the_action_and_the_fix(tmp_path):

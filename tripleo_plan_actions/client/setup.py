@@ -13,6 +13,10 @@ what the local undercloud runs at start):
    (:func:`called_actions`; ad-hoc actions the workbook defines itself aside).
 3. Unless an action is missing, or ``dry_run``: creates each workbook Mistral lacks (1 POST
    each), updates each whose definition differs (1 PUT each) and leaves identical ones alone.
+   Both with Mistral's scope :data:`SCOPE` (``public``): with Keystone, a private workbook could be
+   run only by the project that loaded it.  Mistral lets only an admin publicize (and a Mistral
+   without authentication nobody): when it refuses (403) the workbook is written again with the
+   default scope, ``private`` (1 more request), and the report names it (``private_workbooks``).
    When an action is missing NO workbook is written (a workbook calling an action Mistral lacks
    fails only when it runs), and :meth:`Report.problem` names each missing action and the fix.
 4. Makes sure Swift's ``tripleo-plan-uploads`` exists (1 PUT, which changes nothing on an
@@ -41,13 +45,15 @@ from typing import Any, Iterable, Mapping, NamedTuple
 
 import yaml
 
-from tripleo_plan_actions.errors import ConfigurationError, PlanInputError
+from tripleo_plan_actions.errors import ConfigurationError, PlanInputError, ServiceError
 
 PACKAGE = "tripleo-plan-actions"
 ENTRY_POINTS = "mistral.actions"
 #: Where ``setup.cfg``'s ``[options.data_files]`` puts the workbooks, under an installation prefix.
 SHARE = Path("share", "tripleo-plan-actions", "workbooks")
 SOURCE_TREE = Path(__file__).resolve().parents[2]
+#: The Mistral scope of the workbooks setup writes: every project's users may run them.
+SCOPE = "public"
 #: What a workbook state reads as when nothing was written (a dry run, or an action missing).
 NOT_WRITTEN = {"created": "to create", "updated": "to update"}
 FIX = ("install this version of the pack into the Python environment of every Mistral service (API, engine, "
@@ -182,6 +188,8 @@ class Report:
     uploads_container: str | None = None
     dry_run: bool = False
     version: str = field(default="")
+    #: the workbooks written with scope private (Mistral refused public: see the module docstring)
+    private: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -193,7 +201,7 @@ class Report:
         """The report as ``-f json`` shows it."""
         called = sorted(set().union(*self.called.values())) if self.called else []
         return {"workbooks": dict(self.workbooks), "workbooks_dir": self.workbooks_dir,
-                "uploads_container": self.uploads_container,
+                "uploads_container": self.uploads_container, "private_workbooks": list(self.private),
                 "actions": {"declared": len(self.declared), "called": len(called), "missing": dict(self.missing)},
                 "dry_run": self.dry_run, "ok": self.ok}
 
@@ -229,10 +237,11 @@ def _version() -> str:
 
 
 def load_workbooks(mistral: Any, directory: str | Path | None = None, *, declared: Iterable[str] | None = None,
-                   dry_run: bool = False) -> Report:
+                   dry_run: bool = False, scope: str = SCOPE) -> Report:
     """Steps 1 to 3 of :func:`setup` with ``mistral`` (a
     :class:`~tripleo_plan_actions.services.mistral_api.MistralAPI`): the report without the
-    container."""
+    container.  ``scope="private"`` writes private workbooks outright (a Mistral without
+    authentication, where every caller is in the same project)."""
     path = find_workbooks(directory)
     books = read_workbooks(path)
     declared = declared_actions() if declared is None else sorted(declared)
@@ -242,14 +251,32 @@ def load_workbooks(mistral: Any, directory: str | Path | None = None, *, declare
     missing = missing_actions(declared, called, known)
     states = workbook_states({b.name: b.definition for b in books}, present)
     write = not (dry_run or missing)
+    private = []
     for book in books:
-        if write and states[book.name] == "created":
-            mistral.create_workbook(book.definition)
-        elif write and states[book.name] == "updated":
-            mistral.update_workbook(book.definition)
+        if write and states[book.name] in ("created", "updated"):
+            if _write_workbook(mistral, book.definition, states[book.name] == "created", scope) != SCOPE:
+                private.append(book.name)
     if not write:
         states = {name: NOT_WRITTEN.get(state, state) for name, state in states.items()}
-    return Report(str(path), states, declared, called, missing, dry_run=dry_run, version=_version())
+    return Report(str(path), states, declared, called, missing, dry_run=dry_run, version=_version(), private=private)
+
+
+def _write_workbook(mistral: Any, definition: str, create: bool, scope: str = SCOPE) -> str:
+    """Create (1 POST) or update (1 PUT) a workbook with ``scope``, through the MistralAPI's
+    python-mistralclient and its error handling (its ``create_workbook`` and ``update_workbook``
+    send no scope: python-mistralclient's default is ``private``); when Mistral refuses a public
+    one (403: only an admin may publicize), once more private.  The scope written."""
+    write = mistral.client.workbooks.create if create else mistral.client.workbooks.update
+    what = "POST /workbooks" if create else "PUT /workbooks"
+    if scope == SCOPE:
+        try:
+            mistral._call(what, write, definition, scope=SCOPE)
+            return SCOPE
+        except ServiceError as error:
+            if getattr(error, "status", None) != 403:
+                raise
+    mistral._call(what, write, definition, scope="private")
+    return "private"
 
 
 def uploads_container(swift: Any, dry_run: bool = False) -> str:

@@ -15,6 +15,11 @@ The service names ``swift``, ``heat`` and ``mistral`` name ALL the processes of 
 embedded profile, its one process); :meth:`LocalUndercloud.start_service`, ``stop_service``,
 ``kill_service`` and ``restart`` also take the name of one process (:meth:`LocalUndercloud.processes`).
 
+With ``keystone=True`` (or ``$TRIPLEO_PLAN_KEYSTONE``; production profile only) a real Keystone
+comes first and every service authenticates through it: :attr:`LocalUndercloud.keystone_url`,
+:meth:`LocalUndercloud.credentials` (a user's ``OS_*`` variables) and
+:meth:`LocalUndercloud.client_environment` (admin's) are how clients get in.
+
 Each service keeps its port for the life of the object, so a restarted service is found where it
 was.  The pack's settings file (see :mod:`tripleo_plan_actions.services.connections`) is written into the
 state directory and handed to Mistral, whose process runs the pack's actions.
@@ -26,11 +31,11 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from tripleo_plan_actions.undercloud import profiles, swift, venvs
 from tripleo_plan_actions.undercloud.counting import RequestLog
-from tripleo_plan_actions.undercloud.profiles import SERVICES
+from tripleo_plan_actions.undercloud.profiles import KEYSTONE_SERVICES, SERVICES
 from tripleo_plan_actions.undercloud.service import ServiceSpec
 from tripleo_plan_actions.undercloud.supervisor import ServiceFailed, Supervisor, free_port
 
@@ -55,22 +60,28 @@ def default_venvs_dir() -> Path:
 
 
 class LocalUndercloud:
-    """Swift, Heat and Mistral for one test session or demo run, state under ``state_dir``."""
+    """Swift, Heat and Mistral (and with ``keystone``, Keystone) for one test session or demo run,
+    state under ``state_dir``.  ``profile`` None: ``$TRIPLEO_PLAN_PROFILE``; ``keystone`` None:
+    ``$TRIPLEO_PLAN_KEYSTONE`` (KeystoneNeedsProduction unless the profile is production)."""
 
     def __init__(self, state_dir: Path, venvs_dir: Path | None = None, log: Callable = print,
-                 profile: str | None = None) -> None:
+                 profile: str | None = None, keystone: bool | None = None) -> None:
         if not (REPO_ROOT / "constraints").is_dir():
             raise RuntimeError(f"the local undercloud runs from a source checkout; {REPO_ROOT} has no constraints/")
         self.profile_name = profiles.resolve(profile)
+        self.keystone = profiles.resolve_keystone(keystone, self.profile_name)
+        #: the services in start order
+        self.services = KEYSTONE_SERVICES if self.keystone else SERVICES
         self.state_dir = Path(state_dir).resolve()
         self.venvs_dir = Path(venvs_dir or default_venvs_dir()).resolve()
         self.log = log
-        self.ports = {name: free_port() for name in SERVICES}
+        self.ports = {name: free_port() for name in self.services}
         self.supervisor = Supervisor()
         self.startup_seconds: dict[str, float] = {}
         self.prepare_seconds = 0.0
         self._specs: dict[str, ServiceSpec] = {}
-        self.profile = _make_profile(self.profile_name, self.state_dir, self.venvs_dir, self.settings_file, self.ports)
+        self.profile = _make_profile(self.profile_name, self.state_dir, self.venvs_dir, self.settings_file, self.ports,
+                                     self.keystone)
 
     # -- what clients need ------------------------------------------------------------------
     @property
@@ -81,12 +92,12 @@ class LocalUndercloud:
     def endpoints(self) -> dict[str, str]:
         """The endpoint of each service started so far (its front process's)."""
         return {name: self._specs[self.profile.processes(name)[-1]].endpoint
-                for name in SERVICES if self.profile.processes(name)[-1] in self._specs}
+                for name in self.services if self.profile.processes(name)[-1] in self._specs}
 
     def processes(self) -> dict[str, Process]:
         """The running server processes by name, e.g. ``mistral-executor-1`` (embedded: ``mistral``)."""
         running = {}
-        for service in SERVICES:
+        for service in self.services:
             for name in self.profile.processes(service):
                 pid = self.supervisor.pid(name)
                 if pid is not None:
@@ -112,23 +123,56 @@ class LocalUndercloud:
         return RequestLog(self.state_dir / name / "requests.log")
 
     def client_environment(self) -> dict[str, str]:
-        """Environment variables under which the ``mistral`` CLI and the pack's tools find this cloud."""
+        """Environment variables under which the ``mistral`` CLI and the pack's tools find this cloud:
+        without Keystone Mistral's URL and the settings file; with Keystone admin's ``OS_*`` variables
+        only (:meth:`credentials`), so that ``tripleo-plan`` goes through Keystone and its catalog."""
+        if self.keystone:
+            return self.credentials("admin")
         return {"OS_MISTRAL_URL": self.endpoints["mistral"],
                 "TRIPLEO_PLAN_ACTIONS_CONFIG": str(self.settings_file)}
+
+    # -- Keystone ------------------------------------------------------------------------------
+    @property
+    def identity(self) -> Any:
+        """The local Keystone (:class:`~tripleo_plan_actions.undercloud.production.keystone.Identity`);
+        RuntimeError without Keystone."""
+        identity = getattr(self.profile, "identity", None) if self.keystone else None
+        if identity is None:
+            raise RuntimeError("this local undercloud runs without Keystone (keystone=True, --keystone or "
+                               f"{profiles.KEYSTONE_ENV_VAR}=1 with the production profile)")
+        return identity
+
+    @property
+    def keystone_url(self) -> str:
+        """Keystone's v3 URL (``OS_AUTH_URL``), e.g. ``http://127.0.0.1:PORT/v3``."""
+        return self.identity.auth_url
+
+    def credentials(self, user: str = "admin") -> dict[str, str]:
+        """The ``OS_*`` variables of ``user``: ``admin`` (role admin on project admin), ``operator``
+        (member on admin), ``viewer`` (reader on admin) or ``other`` (member on project other)."""
+        return self.identity.credentials(user)
+
+    @property
+    def keystone_seconds(self) -> dict[str, float]:
+        """Keystone's preparation in seconds: ``db_sync`` (with the fernet and credential keys),
+        ``bootstrap``, ``migrate`` (the two), ``populate`` (catalog, projects, users; in the
+        background while the other services start); ``{}`` without Keystone."""
+        return dict(getattr(self.profile, "keystone_seconds", {}))
 
     # -- life cycle ---------------------------------------------------------------------------
     def install(self) -> dict[str, float]:
         """Build the service environments that are missing or out of date; seconds per service."""
-        return venvs.ensure_all(self.venvs_dir, REPO_ROOT, log=self.log)
+        return venvs.ensure_all(self.venvs_dir, REPO_ROOT, log=self.log,
+                                optional=("keystone",) if self.keystone else ())
 
     def _service_of(self, name: str) -> str:
         """The service ``name`` belongs to (``name`` is a service or one of its processes)."""
-        if name in SERVICES:
+        if name in self.services:
             return name
-        for service in SERVICES:
+        for service in self.services:
             if name in self.profile.processes(service):
                 return service
-        known = dict.fromkeys(n for s in SERVICES for n in (s, *self.profile.processes(s)))
+        known = dict.fromkeys(n for s in self.services for n in (s, *self.profile.processes(s)))
         raise KeyError(f"no service or process {name!r} in the {self.profile_name} profile; known: {', '.join(known)}")
 
     def _names(self, name: str) -> tuple[str, ...]:
@@ -137,6 +181,14 @@ class LocalUndercloud:
         return self.profile.processes(service) if name == service else (name,)
 
     def _write_settings(self) -> None:
+        """The pack's settings file (``TRIPLEO_PLAN_ACTIONS_CONFIG``, read by the executors).  With
+        Keystone no service section (the actions use the caller's token and catalog from the
+        Mistral context): the catalog interface and the actions' own service identity."""
+        if self.keystone:
+            settings: dict[str, Any] = {"interface": "internal", "service_auth": self.identity.service_auth()}
+            self.settings_file.write_text(json.dumps(settings, indent=2) + "\n")
+            self.settings_file.chmod(0o600)
+            return
         settings = {
             "swift": {"auth_url": f"http://127.0.0.1:{self.ports['swift']}/auth/v1.0",
                       "user": f"{swift.ACCOUNT}:{swift.USER}", "key": swift.KEY},
@@ -156,8 +208,9 @@ class LocalUndercloud:
             started = time.monotonic()
             self.profile.prepare()
             self.prepare_seconds = time.monotonic() - started
-            for name in SERVICES:
+            for name in self.services:
                 self.start_service(name)
+            self.profile.settled()
             self.load_workbooks()
             self.create_uploads_container()
         except BaseException:
@@ -175,6 +228,7 @@ class LocalUndercloud:
             seconds += self.supervisor.start(specs[process])
         if name == service:
             self.startup_seconds[name] = seconds
+        self.profile.started(service)
         return seconds
 
     def stop_service(self, name: str) -> None:
@@ -214,8 +268,25 @@ class LocalUndercloud:
         from tripleo_plan_actions.client import SwiftUploader, setup
         from tripleo_plan_actions.services import discovery
 
-        access = discovery.from_settings(str(self.settings_file)).access("swift")
-        setup.uploads_container(SwiftUploader(access, agent=UNDERCLOUD_AGENT))
+        if not self.keystone:
+            access = discovery.from_settings(str(self.settings_file)).access("swift")
+            setup.uploads_container(SwiftUploader(access, agent=UNDERCLOUD_AGENT))
+            return
+        # Each project's uploads go to its own account (AUTH_<project id>): the admin project's and other's.
+        for user in ("admin", "other"):
+            access = discovery.from_environment(self.credentials(user)).access("swift")
+            setup.uploads_container(SwiftUploader(access, agent=UNDERCLOUD_AGENT))
+
+    def mistral_api(self, user: str = "admin") -> Any:
+        """The pack's :class:`~tripleo_plan_actions.services.mistral_api.MistralAPI` on this Mistral:
+        without Keystone unauthenticated, with Keystone as ``user`` (a keystoneauth1 session)."""
+        from tripleo_plan_actions.services import discovery
+        from tripleo_plan_actions.services.mistral_api import MistralAPI
+
+        if not self.keystone:
+            return MistralAPI(self.endpoints["mistral"], agent=UNDERCLOUD_AGENT)
+        session = discovery.keystone_session(self.credentials(user), agent=UNDERCLOUD_AGENT)
+        return MistralAPI(self.endpoints["mistral"], session=session, agent=UNDERCLOUD_AGENT)
 
     # -- workbooks ----------------------------------------------------------------------------
     def load_workbooks(self, directory: Path | None = None) -> list[str]:
@@ -225,11 +296,13 @@ class LocalUndercloud:
         or with Mistral's reason for refusing a workbook."""
         from tripleo_plan_actions.client import setup
         from tripleo_plan_actions.errors import ServiceError
-        from tripleo_plan_actions.services.mistral_api import MistralAPI
 
-        mistral = MistralAPI(self.endpoints["mistral"], agent=UNDERCLOUD_AGENT)
+        mistral = self.mistral_api()
         try:
-            report = setup.load_workbooks(mistral, directory or REPO_ROOT / "workbooks")
+            # public with Keystone (as admin), so that every project may run them; without
+            # authentication Mistral lets nobody publicize, and every caller is in one project anyway.
+            report = setup.load_workbooks(mistral, directory or REPO_ROOT / "workbooks",
+                                          scope=setup.SCOPE if self.keystone else "private")
         except ServiceError as error:
             raise ServiceFailed(str(error)) from error
         if not report.ok:
@@ -238,11 +311,11 @@ class LocalUndercloud:
 
 
 def _make_profile(name: str, state_dir: Path, venvs_dir: Path, settings_file: Path,
-                  ports: dict[str, int]) -> profiles.Profile:
+                  ports: dict[str, int], keystone: bool = False) -> profiles.Profile:
     if name == profiles.PRODUCTION:
         from tripleo_plan_actions.undercloud.production.profile import ProductionProfile
 
-        return ProductionProfile(state_dir, venvs_dir, REPO_ROOT, settings_file, ports)
+        return ProductionProfile(state_dir, venvs_dir, REPO_ROOT, settings_file, ports, keystone)
     return profiles.EmbeddedProfile(state_dir, venvs_dir, REPO_ROOT, settings_file, ports)
 
 

@@ -12,12 +12,16 @@ A profile turns a service name (``swift``, ``heat``, ``mistral``) into the proce
 in start order (:meth:`Profile.specs`); :meth:`Profile.prepare` makes what the processes need before
 the first start and :meth:`Profile.release` removes it again (it must be safe after a failed or
 partial prepare, and twice).
+
+Keystone is a switch of the production profile only (:func:`resolve_keystone`): ``keystone=True``,
+``--keystone`` or ``$TRIPLEO_PLAN_KEYSTONE``; then a ``keystone`` service comes first
+(:data:`KEYSTONE_SERVICES`) and Swift, Heat and Mistral authenticate through it.
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import Mapping, Protocol
 
 from tripleo_plan_actions.undercloud import heat, mistral, swift, venvs
 from tripleo_plan_actions.undercloud.service import ServiceSpec
@@ -27,10 +31,34 @@ EMBEDDED = "embedded"
 PRODUCTION = "production"
 KNOWN = (EMBEDDED, PRODUCTION)
 SERVICES = ("swift", "heat", "mistral")
+KEYSTONE_ENV_VAR = "TRIPLEO_PLAN_KEYSTONE"
+#: The services in start order with Keystone (it must answer before the others authenticate).
+KEYSTONE_SERVICES = ("keystone", *SERVICES)
 
 
 class UnknownProfile(ValueError):
     """A profile name that is not one of :data:`KNOWN`."""
+
+
+class KeystoneNeedsProduction(ValueError):
+    """Keystone asked for with a profile other than ``production``."""
+
+
+def keystone_from_environment(environ: Mapping[str, str] | None = None) -> bool:
+    """True when ``$TRIPLEO_PLAN_KEYSTONE`` says yes (``1``, ``true``, ``yes``, ``on``)."""
+    value = (os.environ if environ is None else environ).get(KEYSTONE_ENV_VAR, "")
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def resolve_keystone(keystone: bool | None, profile: str, environ: Mapping[str, str] | None = None) -> bool:
+    """``keystone``, or ``$TRIPLEO_PLAN_KEYSTONE`` when None; refuse it with any profile but production."""
+    wanted = keystone_from_environment(environ) if keystone is None else keystone
+    if wanted and profile != PRODUCTION:
+        source = f" (from {KEYSTONE_ENV_VAR})" if keystone is None else ""
+        raise KeystoneNeedsProduction(
+            f"Keystone{source} (--keystone, {KEYSTONE_ENV_VAR}=1) runs only with the {PRODUCTION} profile, "
+            f"not {profile}: add --profile {PRODUCTION} (or {ENV_VAR}={PRODUCTION})")
+    return wanted
 
 
 def resolve(name: str | None) -> str:
@@ -55,6 +83,13 @@ class Profile(Protocol):
 
     def specs(self, service: str) -> list[ServiceSpec]:
         """How to start each of ``service``'s processes, in start order."""
+
+    def started(self, service: str) -> None:
+        """After every process of ``service`` answers, at each start (e.g. make Keystone's users,
+        possibly in the background)."""
+
+    def settled(self) -> None:
+        """Wait until what :meth:`started` began is done (before the workbooks are loaded)."""
 
     def release(self) -> None:
         """Remove what :meth:`prepare` made outside the state directory."""
@@ -86,6 +121,12 @@ class EmbeddedProfile:
         if service == "heat":
             return [heat.prepare(directory, port, python, self.repo_root)]
         return [mistral.prepare(directory, port, python, self.repo_root, self.settings_file)]
+
+    def started(self, service: str) -> None:
+        pass
+
+    def settled(self) -> None:
+        pass
 
     def release(self) -> None:
         pass

@@ -3,6 +3,7 @@
 One environment per service, each pinned by ``constraints/<service>.txt``.  The pack itself is
 installed (editable) into Mistral's environment, because its actions run inside the Mistral process.
 An environment is rebuilt only when its requirements or pins change (a stamp file records them).
+The :data:`OPTIONAL` ones (Keystone) are built only when asked for (``ensure_all(..., optional=...)``).
 """
 from __future__ import annotations
 
@@ -16,12 +17,17 @@ import time
 from pathlib import Path
 
 REQUIREMENTS: dict[str, tuple[str, ...]] = {
-    "swift": ("swift", "python-swiftclient"),
+    # keystonemiddleware: the proxy's authtoken filter when the undercloud runs with Keystone.
+    "swift": ("swift", "python-swiftclient", "keystonemiddleware"),
     # gunicorn serves the APIs in the production profile (undercloud/production/).
     "heat": ("openstack-heat", "python-heatclient", "yaql<3", "PyMySQL", "gunicorn"),
     "mistral": ("mistral", "python-mistralclient", "mistral-lib", "PyMySQL", "gunicorn"),
+    # python-keystoneclient: the local undercloud's catalog, users and roles (servers/keystone_setup.py).
+    "keystone": ("keystone", "python-keystoneclient", "PyMySQL", "gunicorn"),
 }
 PACK_INSIDE = {"mistral"}
+#: Environments built only when asked for: the local undercloud without Keystone never pays for them.
+OPTIONAL = ("keystone",)
 
 
 class InstallFailed(RuntimeError):
@@ -68,9 +74,19 @@ def ensure(venvs_dir: Path, repo_root: Path, service: str, log=print) -> float:
     return time.monotonic() - started
 
 
-def ensure_all(venvs_dir: Path, repo_root: Path, log=print) -> dict[str, float]:
-    """Build every service environment that is not current, in parallel; seconds per service."""
+def wanted(optional: tuple[str, ...] = ()) -> list[str]:
+    """The environments to build: every one but the :data:`OPTIONAL` ones not in ``optional``."""
+    unknown = set(optional) - set(OPTIONAL)
+    if unknown:
+        raise ValueError(f"no optional environment {', '.join(sorted(unknown))}; known: {', '.join(OPTIONAL)}")
+    return [name for name in REQUIREMENTS if name not in OPTIONAL or name in optional]
+
+
+def ensure_all(venvs_dir: Path, repo_root: Path, log=print, optional: tuple[str, ...] = ()) -> dict[str, float]:
+    """Build every service environment that is not current (the :data:`OPTIONAL` ones only when
+    named in ``optional``), in parallel; seconds per service."""
     venvs_dir.mkdir(parents=True, exist_ok=True)
-    with concurrent.futures.ThreadPoolExecutor(len(REQUIREMENTS)) as pool:
-        futures = {name: pool.submit(ensure, venvs_dir, repo_root, name, log) for name in REQUIREMENTS}
+    names = wanted(optional)
+    with concurrent.futures.ThreadPoolExecutor(len(names)) as pool:
+        futures = {name: pool.submit(ensure, venvs_dir, repo_root, name, log) for name in names}
         return {name: future.result() for name, future in futures.items()}

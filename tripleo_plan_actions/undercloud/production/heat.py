@@ -15,6 +15,13 @@ Processes (each in its own process group):
 ``heat.conf`` is the embedded profile's (:func:`tripleo_plan_actions.undercloud.heat.conf_sections`)
 with the transport, the database, the workers and the logging changed; the schema is made by
 ``heat-manage db_sync`` (:func:`migrate`).
+
+With Keystone (``identity`` given to :func:`configure`): no ``noauth`` flavor and no fake Keystone
+client (``[paste_deploy] flavor`` unset: the shipped ``api-paste.ini``'s default pipeline has
+keystonemiddleware's ``authtoken``), ``[keystone_authtoken]`` as the ``heat`` user, trusts for
+deferred authentication and re-authentication (``[trustee]`` as ``heat``), the stack domain
+``heat`` with ``heat_domain_admin``, ``[clients_keystone] auth_uri``; ``[oslo_policy]
+enforce_new_defaults = false`` stays (so that ``member`` may do what a stack owner does).
 """
 from __future__ import annotations
 
@@ -23,6 +30,8 @@ from pathlib import Path
 from typing import Callable
 
 from tripleo_plan_actions.undercloud import heat as embedded_heat
+from tripleo_plan_actions.undercloud.production import keystone
+from tripleo_plan_actions.undercloud.production.keystone import Identity
 from tripleo_plan_actions.undercloud.service import ServiceSpec
 from tripleo_plan_actions.undercloud.supervisor import ServiceFailed
 
@@ -31,12 +40,38 @@ ENGINE_WORKERS = 2
 API_WSGI = "tripleo_plan_actions.undercloud.servers.heat_api_wsgi:application"
 
 
-def configure(state_dir: Path, port: int, bin_dir: Path, transport_url: str, database_url: str) -> Path:
-    """Write ``heat.conf`` (and the noauth token file) into ``state_dir``; return ``heat.conf``."""
+def keystone_sections(sections: dict[str, dict[str, object]], identity: Identity) -> dict[str, dict[str, object]]:
+    """``sections`` (the noauth ``heat.conf``) changed to authenticate through ``identity``'s Keystone."""
+    changed = {name: dict(options) for name, options in sections.items() if name != "noauth"}
+    default = changed["DEFAULT"]
+    del default["keystone_backend"]
+    default.update({
+        "deferred_auth_method": "trusts",
+        "reauthentication_auth_method": "trusts",
+        "stack_user_domain_name": keystone.HEAT_DOMAIN,
+        "stack_domain_admin": keystone.HEAT_DOMAIN_ADMIN,
+        "stack_domain_admin_password": identity.passwords[keystone.HEAT_DOMAIN_ADMIN],
+        "region_name_for_services": keystone.REGION,
+    })
+    del changed["paste_deploy"]["flavor"]
+    changed["keystone_authtoken"] = dict(identity.authtoken("heat"))
+    changed["trustee"] = {"auth_type": "password", "auth_url": identity.url, "username": "heat",
+                          "password": identity.passwords["heat"], "user_domain_name": keystone.DOMAIN}
+    changed["clients_keystone"] = {"auth_uri": identity.url}
+    changed["oslo_policy"] = {**changed.get("oslo_policy", {}), "enforce_new_defaults": "false"}
+    return changed
+
+
+def configure(state_dir: Path, port: int, bin_dir: Path, transport_url: str, database_url: str,
+              identity: Identity | None = None) -> Path:
+    """Write ``heat.conf`` (and the noauth token file) into ``state_dir``; return ``heat.conf``.  With
+    ``identity``, Heat authenticates through that Keystone (:func:`keystone_sections`)."""
     sections = embedded_heat.conf_sections(state_dir, port, bin_dir / "python", database_url,
                                            state_dir / "heat-engine.log")
     del sections["heat_server"]  # options of the embedded launcher only
     sections["DEFAULT"].update({"transport_url": transport_url, "num_engine_workers": ENGINE_WORKERS})
+    if identity is not None:
+        sections = keystone_sections(sections, identity)
     conf_file = state_dir / "heat.conf"
     conf_file.write_text(embedded_heat.render_conf(sections))
     return conf_file

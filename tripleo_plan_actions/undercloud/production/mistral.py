@@ -17,6 +17,10 @@ Processes (each in its own process group; each ``mistral-server`` is a master pl
 
 ``mistral.conf`` for the engine and the API, over RabbitMQ (a vhost of the undercloud's own) and MariaDB; the
 schema is made by ``mistral-db-manage upgrade head`` then ``populate`` (:func:`migrate`).
+
+With Keystone (``identity`` given to :func:`configure`): ``[pecan] auth_enable = true`` and
+``[keystone_authtoken]`` as the ``mistral`` user; every action then has the caller's token and
+catalog in its context.
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ import subprocess
 from pathlib import Path
 
 from tripleo_plan_actions.actions import pauses
+from tripleo_plan_actions.undercloud.production.keystone import Identity
 from tripleo_plan_actions.undercloud.service import ServiceSpec
 from tripleo_plan_actions.undercloud.supervisor import ServiceFailed
 
@@ -96,9 +101,14 @@ def _write(path: Path, sections: dict[str, dict[str, str]]) -> Path:
     return path
 
 
-def configure(state_dir: Path, port: int, transport_url: str, database_url: str) -> Path:
-    """Write ``mistral.conf`` and the executors' own files into ``state_dir``; return ``mistral.conf``."""
+def configure(state_dir: Path, port: int, transport_url: str, database_url: str,
+              identity: Identity | None = None) -> Path:
+    """Write ``mistral.conf`` and the executors' own files into ``state_dir``; return ``mistral.conf``.
+    With ``identity``, Mistral authenticates through that Keystone."""
     base = _config(state_dir, port, transport_url, database_url)
+    if identity is not None:
+        base["pecan"]["auth_enable"] = "true"
+        base["keystone_authtoken"] = identity.authtoken("mistral")
     for name in EXECUTORS:
         _write(state_dir / f"{name}.conf", _executor_config(base, name))
     return _write(state_dir / "mistral.conf", base)
