@@ -43,8 +43,35 @@ def early_token(undercloud):
 def tripleo_plan(undercloud, user, *args):
     """``tripleo-plan ARGS`` as ``user`` (only that user's ``OS_*`` variables: no settings file,
     no Mistral URL), finished."""
+    command = [os.path.join(os.path.dirname(sys.executable), "tripleo-plan"), *args]
+    return subprocess.run(command, env=user_environment(undercloud, user), text=True, capture_output=True,
+                          timeout=600)
+
+
+def user_environment(undercloud, user):
+    """The environment of a client run as ``user``: only that user's ``OS_*`` variables."""
     environment = {k: v for k, v in os.environ.items()
                    if not k.startswith("OS_") and k != "TRIPLEO_PLAN_ACTIONS_CONFIG"}
     environment.update(undercloud.credentials(user))
-    command = [os.path.join(os.path.dirname(sys.executable), "tripleo-plan"), *args]
-    return subprocess.run(command, env=environment, text=True, capture_output=True, timeout=600)
+    return environment
+
+
+@pytest.fixture(scope="session")
+def keystone_env(undercloud):
+    """``keystone_env(user)``: :func:`user_environment` of ``user``."""
+    return lambda user: user_environment(undercloud, user)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def long_operations(undercloud, tmp_path_factory):
+    """The operations that outlive a token (test_long_operations.py), started as the session starts
+    so that they run while the other tests do; the test collected last waits for them."""
+    from tests.functional.keystone import test_long_operations
+
+    return test_long_operations.start(user_environment(undercloud, "operator"),
+                                      tmp_path_factory.mktemp("long-operations"))
+
+
+def pytest_collection_modifyitems(items):
+    """The long operations' test last: it waits for operations that take several minutes."""
+    items.sort(key=lambda item: item.module.__name__.endswith("test_long_operations"))
