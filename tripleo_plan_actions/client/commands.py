@@ -20,6 +20,7 @@ from cliff.command import Command
 from cliff.lister import Lister
 from cliff.show import ShowOne
 
+from tripleo_plan_actions.core import bounded_yaml
 from tripleo_plan_actions.core.history import FINAL_STATES
 from tripleo_plan_actions.errors import PlanInputError
 
@@ -57,7 +58,7 @@ def _pairs(items: list[str], what: str, convert: Callable[[Any], Any] | None = N
         if not sep or not key:
             raise PlanInputError(f"{what} {item}: use NAME=VALUE")
         try:
-            loaded = yaml.safe_load(value)
+            loaded = bounded_yaml.load(f"{what} {key}", value)
             result[key] = convert(loaded) if convert else loaded
         except (yaml.YAMLError, ValueError, TypeError) as error:
             raise PlanInputError(f"{what} {item}: {error}") from None

@@ -38,7 +38,7 @@ from typing import Any, Iterable, Mapping, NamedTuple
 
 import yaml
 
-from tripleo_plan_actions.core import heat_references as walker
+from tripleo_plan_actions.core import bounded_yaml, heat_references as walker
 from tripleo_plan_actions.core.plan import ROOT_TEMPLATE, load_yaml
 from tripleo_plan_actions.errors import PlanError, PlanInputError
 
@@ -69,13 +69,13 @@ class EnvironmentInputError(PlanInputError):
     kind = "bad_environment"
 
 
-#: libyaml's loader and dumper when PyYAML has them, else the pure-Python ones (the same results).
-_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: libyaml's dumper when PyYAML has it, else the pure-Python one (the same results).
 _SafeDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-class _HeatLoader(_SafeLoader):
-    """Heat's and heatclient's YAML: timestamps stay strings (``heat_template_version: 2016-10-14``)."""
+class _HeatLoader(bounded_yaml.SafeLoader):
+    """Heat's and heatclient's YAML: timestamps stay strings (``heat_template_version: 2016-10-14``);
+    bounded as every parse (:mod:`.bounded_yaml`)."""
 
 
 _HeatLoader.add_constructor("tag:yaml.org,2002:timestamp", _HeatLoader.construct_yaml_str)
@@ -87,14 +87,19 @@ class _Dumper(_SafeDumper):
 
 
 def parse_document(display: str, text: str) -> Any:
-    """Parse JSON or YAML as Heat does; a syntax error names the file, line and column."""
+    """Parse JSON or YAML as Heat does; a syntax error names the file, line and column, a document
+    over a limit of :mod:`.bounded_yaml` raises YAMLLimitError naming the file (JSON has no aliases:
+    its size bounds its work; its depth is Python's recursion limit, refused as too deep)."""
+    bounded_yaml.check_size(display, text)
     if text.lstrip().startswith("{"):
         try:
             return json.loads(text)
         except ValueError:
             pass
+        except RecursionError:
+            raise bounded_yaml.YAMLLimitError(f"{display}: refused: the JSON nests too deep") from None
     try:
-        return yaml.load(text, Loader=_HeatLoader)
+        return bounded_yaml.load(display, text, _HeatLoader)
     except yaml.YAMLError:
         load_yaml(display, text)  # raises PlanInputError naming the file, line and column
         raise

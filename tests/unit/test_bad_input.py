@@ -1,0 +1,113 @@
+"""Bad input never hurts the undercloud, and is refused before anything is sent or written (#15).
+
+YAML alias bombs and oversize documents are refused while they are parsed, naming the file, by
+every parser of operator or plan YAML: the plan's, Heat's environment reader, the local render's,
+the client's inline values; the thin client refuses them before it sends anything."""
+import resource
+import time
+
+import pytest
+import yaml
+
+from tripleo_plan_actions import client
+from tripleo_plan_actions.client import commands, local_render
+from tripleo_plan_actions.core import bounded_yaml, environment, plan as plans
+from tripleo_plan_actions.core.bounded_yaml import YAMLLimitError
+
+
+def bomb(levels=9, width=9):
+    """"Billion laughs": ``width ** levels`` strings from a few hundred bytes."""
+    lines = ["l0: &l0 [" + ", ".join(["lol"] * width) + "]"]
+    lines += [f"l{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * width) + "]" for n in range(1, levels + 1)]
+    return "parameter_defaults:\n" + "".join(f"  {line}\n" for line in lines)
+
+
+def merge_bomb(levels=12):
+    """The same through merge keys: each level merges the one below twice."""
+    lines = ["m0: &m0 {a: 1}"]
+    lines += [f"m{n}: &m{n} {{<<: [*m{n - 1}, *m{n - 1}], k{n}: {n}}}" for n in range(1, levels + 1)]
+    return "parameter_defaults:\n" + "".join(f"  {line}\n" for line in lines)
+
+
+PARSERS = [
+    ("plan", lambda name, text: plans.load_yaml(name, text)),
+    ("environment", lambda name, text: environment.parse_document(name, text)),
+    ("pure-python", lambda name, text: bounded_yaml.load(name, text, bounded_yaml.bounded(yaml.SafeLoader))),
+]
+
+
+@pytest.mark.parametrize("parser", [p for _, p in PARSERS], ids=[n for n, _ in PARSERS])
+@pytest.mark.parametrize("text,limit", [
+    (bomb(), "its aliases expand to more than 500000 nodes"),
+    (merge_bomb(40), "its aliases expand to more than 500000 nodes"),
+    ("[" + ",".join(["a"] * 600_000) + "]", "it holds more than 500000 nodes"),
+    ("- " * 150 + "deep\n", "it nests deeper than 100 levels"),
+    ("a: &a [1, *a]\n", "an alias refers to a node that holds it"),
+    ("d0: &d0 [x]\n" + "".join(f"d{n}: &d{n} [*d{n - 1}]\n" for n in range(1, 120)),
+     "its aliases nest deeper than 100"),
+])
+def test_every_parser_refuses_while_parsing_naming_the_file(parser, text, limit):
+    started = time.process_time()
+    with pytest.raises(YAMLLimitError, match=f"^/home/stack/bomb.yaml: refused: {limit}"):
+        parser("/home/stack/bomb.yaml", text)
+    assert time.process_time() - started < (5 if parser is not PARSERS[2][1] else 30)  # the pure-Python scanner
+
+
+def test_a_bomb_costs_no_memory_to_refuse():
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(YAMLLimitError):
+        environment.parse_document("/home/stack/bomb.yaml", bomb(levels=12))
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50 * 1024  # KiB
+
+
+def test_an_oversize_document_is_refused_before_it_is_parsed():
+    big = "a: '" + "x" * (bounded_yaml.MAX_BYTES) + "'\n"
+    with pytest.raises(YAMLLimitError, match=r"^big.yaml: \d+ bytes is over the limit of 8388608 bytes per file"):
+        plans.load_yaml("big.yaml", big.encode())
+    with pytest.raises(YAMLLimitError, match="^big.yaml: .* over the limit"):
+        environment.parse_document("big.yaml", big)
+
+
+def test_normal_anchors_aliases_and_merge_keys_still_load():
+    text = "base: &b {x: 1, y: [1, 2]}\nuse: *b\nmerged: {<<: *b, z: 3}\nwhen: 2016-10-14\n"
+    assert plans.load_yaml("ok.yaml", text)["merged"] == {"x": 1, "y": [1, 2], "z": 3}
+    assert environment.parse_document("ok.yaml", text)["when"] == "2016-10-14"  # Heat's timestamps
+    assert bounded_yaml.expansion(yaml.compose(text)) == (31, 5)
+
+
+def test_a_syntax_error_is_still_named_with_its_line():
+    with pytest.raises(plans.PlanInputError, match="^e.yaml, line 2, column 2: YAML does not parse"):
+        environment.parse_document("e.yaml", "a: [1\nb: 2\n")
+
+
+def test_inline_values_of_the_cli_are_bounded():
+    value = bomb().replace("parameter_defaults:\n", "").replace("\n  ", ", ").strip()
+    with pytest.raises(YAMLLimitError, match="^--parameter Laughs: refused: its aliases expand"):
+        commands._pairs(["Laughs={" + value + "}"], "--parameter")
+
+
+def test_the_local_render_refuses_a_bomb_in_its_roles_file(tmp_path):
+    roles = tmp_path / "roles_data.yaml"
+    roles.write_text(bomb())
+    with pytest.raises(YAMLLimitError, match=f"^{roles}: refused"):
+        local_render._load_yaml(str(roles))
+
+
+class Recording:
+    """A Mistral and a Swift that record every call (and would fail the test by answering nothing)."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: self.calls.append(name)
+
+
+def test_the_thin_client_refuses_a_bomb_before_anything_is_sent(tmp_path):
+    env = tmp_path / "laughs.yaml"
+    env.write_text(bomb())
+    mistral, swift = Recording(), Recording()
+    plan_client = client.PlanClient(mistral, swift, templates_dir=str(tmp_path / "tht"))
+    with pytest.raises(YAMLLimitError, match=f"^{env}: refused: its aliases expand"):
+        plan_client.deploy("overcloud", [str(env)])
+    assert mistral.calls == [] and swift.calls == []
