@@ -9,10 +9,14 @@ import time
 import pytest
 import yaml
 
+from tests.unit import test_operations as operations
 from tripleo_plan_actions import client
 from tripleo_plan_actions.client import commands, local_render
 from tripleo_plan_actions.core import bounded_yaml, environment, plan as plans
+from tripleo_plan_actions.core.archive import OversizeFile
 from tripleo_plan_actions.core.bounded_yaml import YAMLLimitError
+from tripleo_plan_actions.operations import deploy
+from tripleo_plan_actions.operations.plans import amend, create
 
 
 def bomb(levels=9, width=9):
@@ -62,9 +66,9 @@ def test_a_bomb_costs_no_memory_to_refuse():
 
 def test_an_oversize_document_is_refused_before_it_is_parsed():
     big = "a: '" + "x" * (bounded_yaml.MAX_BYTES) + "'\n"
-    with pytest.raises(YAMLLimitError, match=r"^big.yaml: \d+ bytes is over the limit of 8388608 bytes per file"):
+    with pytest.raises(OversizeFile, match=r"^big.yaml: \d+ bytes is over the limit of 8388608 bytes per file"):
         plans.load_yaml("big.yaml", big.encode())
-    with pytest.raises(YAMLLimitError, match="^big.yaml: .* over the limit"):
+    with pytest.raises(OversizeFile, match="^big.yaml: .* over the limit"):
         environment.parse_document("big.yaml", big)
 
 
@@ -111,3 +115,86 @@ def test_the_thin_client_refuses_a_bomb_before_anything_is_sent(tmp_path):
     with pytest.raises(YAMLLimitError, match=f"^{env}: refused: its aliases expand"):
         plan_client.deploy("overcloud", [str(env)])
     assert mistral.calls == [] and swift.calls == []
+
+
+# -- oversize files: refused from their size, before they are read whole ----------------------
+
+BIG = 50 * 1024 * 1024
+
+
+def sparse(path, size=BIG):
+    """A file of ``size`` bytes that takes no disk space."""
+    with open(path, "wb") as stream:
+        stream.truncate(size)
+    return path
+
+
+def test_the_client_refuses_an_oversize_file_from_its_size_before_anything_is_sent(tmp_path, monkeypatch):
+    env = sparse(tmp_path / "big.yaml")
+    mistral, swift = Recording(), Recording()
+    plan_client = client.PlanClient(mistral, swift, templates_dir=str(tmp_path / "tht"))
+    read = []
+    monkeypatch.setattr(client.api.LocalFiles, "__getitem__", lambda self, path: read.append(path))
+    limit = f"{BIG} bytes is over the limit of 8388608 bytes per file"
+    with pytest.raises(OversizeFile, match=f"^{env}: {limit}$"):
+        plan_client.deploy("overcloud", [str(env)])
+    with pytest.raises(OversizeFile, match=f"^{env}: {limit}$"):
+        plan_client.amend_plan("overcloud", {"environments/big.yaml": str(env)})
+    with pytest.raises(OversizeFile, match=f"^{env}: {limit}$"):
+        plan_client.create_plan("overcloud", templates_dir="/tht", roles_file=str(env))
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    sparse(tree / "overcloud.yaml")
+    with pytest.raises(OversizeFile, match=f"^{tree}/overcloud.yaml: {limit}$"):
+        plan_client.create_plan("overcloud", templates=str(tree))
+    with pytest.raises(OversizeFile, match="export.tar.gz: 300000000 bytes is over the limit of 268435456"):
+        plan_client.import_plan("overcloud", str(sparse(tmp_path / "export.tar.gz", 300_000_000)))
+    assert read == [] and mistral.calls == [] and swift.calls == []
+
+
+def test_refusing_a_50_mb_environment_costs_the_client_no_memory(tmp_path):
+    """ru_maxrss of a whole ``tripleo-plan deploy -e <50 MB file>`` process, against the same
+    process refusing a missing file: the same (the file is never read)."""
+    import subprocess
+    import sys
+
+    sparse(tmp_path / "big.yaml")
+    script = ("import resource, sys; from tripleo_plan_actions.client import cli; "
+              "code = cli.main(['--mistral-url', 'http://127.0.0.1:9/v2', 'deploy', 'p', '-e', sys.argv[1], "
+              "'--no-progress']); print(code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    peaks, errors = {}, {}
+    for name in ("big.yaml", "missing.yaml"):
+        done = subprocess.run([sys.executable, "-c", script, str(tmp_path / name)], capture_output=True, text=True,
+                              env={"TRIPLEO_PLAN_ACTIONS_CONFIG": str(tmp_path / "none.yaml")}, check=True)
+        code, peaks[name] = map(int, done.stdout.split())
+        errors[name] = done.stderr
+        assert code == 1
+    assert f"{tmp_path}/big.yaml: 52428800 bytes is over the limit of 8388608 bytes per file" in errors["big.yaml"]
+    assert peaks["big.yaml"] - peaks["missing.yaml"] < 10 * 1024, peaks  # KiB
+    print(f"client peak refusing a 50 MB -e file: {peaks['big.yaml'] // 1024} MiB "
+          f"(a missing file: {peaks['missing.yaml'] // 1024} MiB)")
+
+
+def test_the_local_render_refuses_an_oversize_roles_file_unread(tmp_path):
+    roles = sparse(tmp_path / "roles_data.yaml")
+    with pytest.raises(YAMLLimitError, match=f"^{roles}: {BIG} bytes is over the limit of 8388608 bytes per file"):
+        local_render._load_yaml(str(roles))
+
+
+PLAN, snapshot = operations.PLAN, operations.snapshot
+ctx, plan_files = operations.ctx, operations.plan_files  # the operations' fixtures: a plan in memory
+
+
+def test_the_operations_refuse_oversize_inline_content_before_anything_is_written(ctx):
+    big = "parameter_defaults: {A: '" + "x" * (8 * 1024 * 1024) + "'}\n"
+    before = snapshot(ctx)
+    with pytest.raises(OversizeFile, match=r"^environments\[0\]: /home/stack/big.yaml: \d+ bytes is over the "
+                                           "limit of 8388608 bytes per file"):
+        deploy.start(deploy.Request(plan=PLAN, environments=[{"path": "/home/stack/big.yaml", "content": big}]), ctx)
+    with pytest.raises(OversizeFile, match="^user_files: /home/stack/n.yaml: .* over the limit"):
+        deploy.start(deploy.Request(plan=PLAN, user_files={"/home/stack/n.yaml": big}), ctx)
+    with pytest.raises(OversizeFile, match="^file environments/big.yaml: .* over the limit"):
+        amend.start(amend.Request(plan=PLAN, files={"environments/big.yaml": big}), ctx)
+    with pytest.raises(OversizeFile, match="^file roles_data.yaml: .* over the limit"):
+        create.start(create.Request(plan="other", templates_dir="/nowhere", roles_data=big), ctx)
+    assert snapshot(ctx) == before and ctx.store.writes == []

@@ -12,7 +12,7 @@ import tarfile
 import zlib
 from typing import Mapping
 
-from tripleo_plan_actions.errors import PlanError
+from tripleo_plan_actions.errors import PlanError, PlanInputError
 
 #: Largest single file accepted in a plan (THT's largest template is ~200 KiB).
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -25,6 +25,28 @@ class ArchiveError(PlanError):
     """The archive cannot be used; the message names the member at fault."""
 
     kind = "bad_archive"
+
+
+class OversizeFile(PlanInputError):
+    """A file over the size limit, refused from its length alone (never decoded nor parsed)."""
+
+    kind = "bad_input"
+
+
+def check_size(display: str, size: int, limit: int = MAX_FILE_BYTES, per: str = "per file",
+               error: type[PlanError] = OversizeFile) -> None:
+    """Refuse a file of ``size`` bytes over ``limit`` (``error``), naming it and the limit."""
+    if size > limit:
+        raise error(f"{display}: {size} bytes is over the limit of {limit} bytes {per}")
+
+
+def check_content(display: str, content: bytes | str, limit: int = MAX_FILE_BYTES) -> None:
+    """Refuse ``content`` (bytes, or text as UTF-8) over ``limit`` bytes, from its length: text
+    is encoded only when its length in characters cannot tell (1 to 4 bytes a character)."""
+    size = len(content)
+    if isinstance(content, str) and size <= limit < size * 4:
+        size = len(content.encode("utf-8", "surrogatepass"))
+    check_size(display, size, limit)
 
 
 def clean_path(name: str) -> str:
@@ -84,9 +106,7 @@ def _file_path(member: tarfile.TarInfo, max_file_bytes: int) -> str:
                            f"(points to {member.linkname})")
     if not member.isfile():
         raise ArchiveError(f"{member.name}: only regular files are allowed in a plan")
-    if member.size > max_file_bytes:
-        raise ArchiveError(f"{member.name}: {member.size} bytes is over the limit of "
-                           f"{max_file_bytes} bytes per file")
+    check_size(member.name, member.size, max_file_bytes, error=ArchiveError)  # declared: before extracting
     return path
 
 

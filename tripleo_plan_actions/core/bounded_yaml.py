@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 from yaml.nodes import Node, SequenceNode
 
-from tripleo_plan_actions.core.archive import MAX_FILE_BYTES
+from tripleo_plan_actions.core.archive import MAX_FILE_BYTES, check_content
 from tripleo_plan_actions.errors import PlanInputError
 
 #: Largest document parsed (the per-file limit of a plan: THT's largest file is ~280 KiB).
@@ -127,11 +127,7 @@ SafeLoader: Any = bounded(BASE_LOADER)
 
 def check_size(display: str, content: bytes | str, limit: int = MAX_BYTES) -> None:
     """Refuse ``content`` over ``limit`` bytes (its length: no decoding, no parsing)."""
-    size = len(content)
-    if isinstance(content, str) and size <= limit < size * 4:  # up to 4 bytes a character: count them
-        size = len(content.encode("utf-8", "surrogatepass"))
-    if size > limit:
-        raise YAMLLimitError(f"{display}: {size} bytes is over the limit of {limit} bytes per file")
+    check_content(display, content, limit)
 
 
 def load(display: str, content: bytes | str, loader: type = SafeLoader) -> Any:

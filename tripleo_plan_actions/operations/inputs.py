@@ -51,11 +51,13 @@ def user_files(store: PlanStore, upload: str | None) -> dict[str, bytes]:
 
 def inline(files: Mapping[str, Any] | None) -> dict[str, bytes]:
     """Files given inline in the execution input (``{path: text}``) as ``{clean path: UTF-8 bytes}``;
-    content that is not text is refused, naming the path (no request)."""
+    content that is not text, or over the per-file limit (from its length, before it is encoded
+    or parsed), is refused, naming the path (no request)."""
     encoded = {}
     for path, content in (files or {}).items():
         if not isinstance(content, str):
             raise PlanInputError(f"file {path}: inline content must be text")
+        archives.check_content(f"file {path}", content)
         encoded[archives.clean_path(path)] = content.encode("utf-8")
     return encoded
 

@@ -109,7 +109,9 @@ def _added(request: WithFiles, files: Mapping[str, bytes],
             added.append(_plan_entry(request.plan, files, path))
             continue
         if "content" in entry:
-            content = str(entry["content"]).encode()
+            text = str(entry["content"])
+            archives.check_content(f"environments[{index}]: {path}", text)  # before it is encoded or parsed
+            content = text.encode()
         elif path in uploaded:
             content = uploaded[path]
         else:
@@ -139,6 +141,7 @@ def _user_files(request: WithFiles, state: StackState) -> tuple[dict[str, bytes]
     environment_paths = {e.get("path") for e in request.environments or [] if isinstance(e, dict)}
     given = {p: c for p, c in state.uploaded.items() if p not in environment_paths}
     for path, text in (request.user_files or {}).items():
+        archives.check_content(f"user_files: {path}", text if isinstance(text, (str, bytes)) else str(text))
         given[path] = text.encode() if isinstance(text, str) else text
     kept = [] if state.base is None else [f for f in state.base["user_files"] if f["path"] not in given]
     user_files = dict(given)
