@@ -3,6 +3,7 @@
 YAML alias bombs and oversize documents are refused while they are parsed, naming the file, by
 every parser of operator or plan YAML: the plan's, Heat's environment reader, the local render's,
 the client's inline values; the thin client refuses them before it sends anything."""
+import re
 import resource
 import time
 
@@ -12,11 +13,12 @@ import yaml
 from tests.unit import test_operations as operations
 from tripleo_plan_actions import client
 from tripleo_plan_actions.client import commands, local_render
-from tripleo_plan_actions.core import bounded_yaml, environment, plan as plans
-from tripleo_plan_actions.core.archive import OversizeFile
+from tripleo_plan_actions.core import archive, bounded_yaml, environment, plan as plans
+from tripleo_plan_actions.core.archive import ArchiveError, OversizeFile
 from tripleo_plan_actions.core.bounded_yaml import YAMLLimitError
-from tripleo_plan_actions.operations import deploy
-from tripleo_plan_actions.operations.plans import amend, create
+from tripleo_plan_actions.errors import PlanInputError
+from tripleo_plan_actions.operations import deploy, update
+from tripleo_plan_actions.operations.plans import amend, create, importing
 
 
 def bomb(levels=9, width=9):
@@ -198,3 +200,58 @@ def test_the_operations_refuse_oversize_inline_content_before_anything_is_writte
     with pytest.raises(OversizeFile, match="^file roles_data.yaml: .* over the limit"):
         create.start(create.Request(plan="other", templates_dir="/nowhere", roles_data=big), ctx)
     assert snapshot(ctx) == before and ctx.store.writes == []
+
+
+# -- refused environments: nothing written, the operator's file and section named --------------
+
+REFUSED_ENVIRONMENTS = [
+    ("bogus: 1\nparameter_defaults: {Debug: true}\n", "/home/stack/e.yaml: unknown environment section bogus"),
+    ("resource_registry: [a.yaml]\n", "/home/stack/e.yaml: resource_registry must be a mapping, not a list"),
+    ("parameter_defaults: [Debug]\n", "/home/stack/e.yaml: parameter_defaults must be a mapping of parameter "
+                                      "names to values, not a list"),
+    ("parameters: Debug\n", "/home/stack/e.yaml: parameters must be a mapping of parameter names to values, "
+                            "not a string"),
+]
+
+
+@pytest.mark.parametrize("content,message", REFUSED_ENVIRONMENTS)
+@pytest.mark.parametrize("first", [True, False], ids=["deploy", "update"])
+def test_a_refused_environment_writes_nothing(ctx, content, message, first):
+    if not first:
+        operations.deployed(ctx)
+    module = deploy if first else update
+    before = snapshot(ctx)
+    writes = list(ctx.store.writes)
+    with pytest.raises(PlanInputError, match=f"^{re.escape(message)}"):
+        module.start(module.Request(plan=PLAN, environments=[{"path": "/home/stack/e.yaml", "content": content}]),
+                     ctx)
+    assert snapshot(ctx) == before and ctx.store.writes == writes
+
+
+def test_an_empty_templates_directory_is_named_before_anything_is_sent(tmp_path):
+    (tmp_path / "tht").mkdir()
+    (tmp_path / "tht" / ".hidden").write_text("x")
+    mistral, swift = Recording(), Recording()
+    with pytest.raises(PlanInputError, match=f"^templates directory {tmp_path}/tht holds no files"):
+        client.PlanClient(mistral, swift).create_plan("overcloud", templates=str(tmp_path / "tht"))
+    assert mistral.calls == [] and swift.calls == []
+
+
+def test_an_empty_templates_directory_on_the_undercloud_is_named(ctx, tmp_path):
+    with pytest.raises(PlanInputError, match=f"^templates directory {tmp_path} on the undercloud holds no files"):
+        create.start(create.Request(plan="other", templates_dir=str(tmp_path)), ctx)
+
+
+def test_a_file_that_is_not_an_archive_is_named_by_the_client_and_by_the_import(ctx, tmp_path):
+    junk = tmp_path / "plan.tar.gz"
+    junk.write_bytes(b"PK\x03\x04 a zip, not a tar")
+    mistral, swift = Recording(), Recording()
+    with pytest.raises(PlanInputError, match=f"^{junk} is not a plan archive"):
+        client.PlanClient(mistral, swift).import_plan("other", str(junk))
+    assert mistral.calls == [] and swift.calls == []
+    ctx.store.uploads["u-1"] = junk.read_bytes()
+    with pytest.raises(ArchiveError, match=r"^the uploaded file u-1 is not a plan archive \(not a readable tar "
+                                           r"archive, plain or compressed with gzip, bzip2 or xz\)$"):
+        importing.start(importing.Request(plan="other", upload="u-1"), ctx)
+    with pytest.raises(ArchiveError, match="^the archive holds no files$"):
+        archive.read_archive(archive.write_archive({}))

@@ -316,7 +316,11 @@ class PlanClient:
         if templates:
             if os.path.isdir(templates):
                 _check_tree(templates)
-            inputs["upload"] = self._upload(read_tree(templates), f"templates directory {templates}")
+            tree = read_tree(templates)
+            if not tree:
+                raise PlanInputError(f"templates directory {templates} holds no files (hidden files and links "
+                                     "are left out)")
+            inputs["upload"] = self._upload(tree, f"templates directory {templates}")
         else:
             inputs["templates_dir"] = os.path.abspath(templates_dir)
         return self.run("tripleo_plan.plan.create", inputs, **watching)
@@ -365,6 +369,7 @@ class PlanClient:
             data = SizedFiles(MAX_TOTAL_BYTES)[os.path.abspath(archive)]
         except KeyError:
             raise MissingUserFile(os.path.abspath(archive)) from None
+        _check_plan_archive(archive, data)
         if self.swift is None:
             raise ConfigurationError("importing needs Swift: set the OS_* (Keystone) variables or "
                                      "TRIPLEO_PLAN_ACTIONS_CONFIG")
@@ -461,6 +466,19 @@ class PlanClient:
     def diff(self, plan: str, a: int, b: int, **watching: Any) -> dict[str, Any]:
         """What changed from revision ``a`` to ``b`` (secrets only as changed/unchanged)."""
         return self.run("tripleo_plan.history.diff", {"plan": plan, "a": a, "b": b}, **watching)
+
+
+def _check_plan_archive(path: str, data: bytes) -> None:
+    """Refuse a file that is not a tar archive (plain or compressed) naming it: nothing is sent."""
+    import io
+    import tarfile
+
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
+            archive.next()
+    except (tarfile.TarError, EOFError, OSError):
+        raise PlanInputError(f"{path} is not a plan archive (not a readable tar archive: give the file "
+                             "'tripleo-plan plan export --output' wrote)") from None
 
 
 def _read_text(path: str | None) -> str | None:

@@ -62,13 +62,15 @@ def clean_path(name: str) -> str:
 
 
 def read_archive(data: bytes, max_file_bytes: int = MAX_FILE_BYTES,
-                 max_total_bytes: int = MAX_TOTAL_BYTES, strip_root: bool = False) -> dict[str, bytes]:
+                 max_total_bytes: int = MAX_TOTAL_BYTES, strip_root: bool = False,
+                 name: str = "the archive") -> dict[str, bytes]:
     """The files of a tar archive (plain, gzip, bzip2 or xz) as ``{path: bytes}``.
 
-    Raises ArchiveError when ``data`` is not a tar archive, is truncated, or holds a member that
-    is unsafe or too large.  Hidden files (a path component starting with '.') are left out, as
-    THT's own tools leave them out.  With ``strip_root``, a single top-level directory shared by
-    every file is dropped (a templates tarball such as THT's own source archive).
+    Raises ArchiveError (naming the archive as ``name``) when ``data`` is not a tar archive, is
+    truncated, or holds a member that is unsafe or too large.  Hidden files (a path component
+    starting with '.') are left out, as THT's own tools leave them out.  With ``strip_root``, a
+    single top-level directory shared by every file is dropped (a templates tarball such as THT's
+    own source archive).
     """
     files: dict[str, bytes] = {}
     total = 0
@@ -91,9 +93,10 @@ def read_archive(data: bytes, max_file_bytes: int = MAX_FILE_BYTES,
     except ArchiveError:
         raise
     except (tarfile.TarError, EOFError, zlib.error, OSError) as error:
-        raise ArchiveError(f"not a readable tar archive: {error}") from error
+        raise ArchiveError(f"{name} is not a plan archive (not a readable tar archive, plain or compressed "
+                           "with gzip, bzip2 or xz)") from error
     if not files:
-        raise ArchiveError("the archive holds no files")
+        raise ArchiveError(f"{name} holds no files")
     return strip_common_root(files) if strip_root else files
 
 

@@ -282,7 +282,27 @@ def _environment_data(display: str, content: bytes | str) -> dict:
     if unknown:
         raise EnvironmentInputError(f"{display}: unknown environment section {', '.join(unknown)} "
                                     f"(Heat accepts {', '.join(SECTIONS)})")
+    for section, value in data.items():
+        shape = _SHAPES[section]
+        if value is not None and not isinstance(value, shape[0]):
+            raise EnvironmentInputError(f"{display}: {section} must be {shape[1]}, not {_kind(value)}")
     return {key: value for key, value in data.items() if value is not None}
+
+
+#: What each section must be (Heat's environment_format refuses anything else).
+_SHAPES: dict[str, tuple[type, str]] = {
+    "parameters": (dict, "a mapping of parameter names to values"),
+    "parameter_defaults": (dict, "a mapping of parameter names to values"),
+    "resource_registry": (dict, "a mapping"),
+    "parameter_merge_strategies": (dict, "a mapping of parameter names to strategies"),
+    "encrypted_param_names": (list, "a list"),
+    "event_sinks": (list, "a list"),
+}
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", dict: "a mapping", str: "a string", bool: "a boolean"}.get(
+        type(value), f"a {type(value).__name__}")
 
 
 def _entry_source(entry: Mapping[str, Any], index: int, plan: Mapping[str, bytes],

@@ -36,9 +36,13 @@ def templates(store: PlanStore, upload: str | None, templates_dir: str | None) -
     if templates_dir:
         if not os.path.isdir(templates_dir):
             raise PlanInputError(f"templates directory {templates_dir} does not exist on the undercloud")
-        return read_tree(templates_dir)
+        tree = read_tree(templates_dir)
+        if not tree:
+            raise PlanInputError(f"templates directory {templates_dir} on the undercloud holds no files "
+                                 "(hidden files and links are left out)")
+        return tree
     assert upload is not None
-    return archives.read_archive(store.take_upload(upload), strip_root=True)
+    return archives.read_archive(store.take_upload(upload), strip_root=True, name=f"the templates upload {upload}")
 
 
 def user_files(store: PlanStore, upload: str | None) -> dict[str, bytes]:
