@@ -255,3 +255,69 @@ def test_a_file_that_is_not_an_archive_is_named_by_the_client_and_by_the_import(
         importing.start(importing.Request(plan="other", upload="u-1"), ctx)
     with pytest.raises(ArchiveError, match="^the archive holds no files$"):
         archive.read_archive(archive.write_archive({}))
+
+
+# -- parameters no template declares; values Heat would refuse ---------------------------------
+
+def env(content):
+    return [{"path": "/home/stack/e.yaml", "content": content}]
+
+
+@pytest.mark.parametrize("request_,message", [
+    ({"parameters": {"NoSuchParam": 1}}, "^parameters: NoSuchParam is not declared by any template of plan overcloud$"),
+    ({"parameters": {"Debug": "maybe"}}, r"^parameters: Debug: 'maybe' is not a boolean \(the parameter's type is "
+                                         r"boolean\); Heat would refuse it$"),
+    ({"environments": env("parameter_defaults: {Debug: [1]}\n")},
+     r"^/home/stack/e.yaml: parameter_defaults: Debug: \[1\] is not a boolean"),
+    ({"environments": env("parameters: {ComputeCount: [2]}\n")},
+     r"^/home/stack/e.yaml: parameters: ComputeCount: \[2\] is not a number"),
+    ({"environments": env("parameter_defaults: {NoSuch: 1, Other: 2}\n"), "strict": True},
+     "^strict: /home/stack/e.yaml: parameter_defaults NoSuch, Other are not declared by any template of the plan$"),
+])
+@pytest.mark.parametrize("first", [True, False], ids=["deploy", "update"])
+def test_undeclared_parameters_and_wrong_types_are_refused_before_anything_is_written(ctx, request_, message,
+                                                                                       first):
+    if not first:
+        operations.deployed(ctx)
+    module = deploy if first else update
+    before, writes = snapshot(ctx), list(ctx.store.writes)
+    with pytest.raises(PlanInputError, match=message):
+        module.start(module.Request(plan=PLAN, **request_), ctx)
+    assert snapshot(ctx) == before and ctx.store.writes == writes
+
+
+def test_undeclared_parameter_defaults_are_warnings_in_the_result_and_the_record(ctx):
+    warning = "/home/stack/e.yaml: parameter_defaults NoSuch is not declared by any template of the plan"
+    request_ = {"environments": env("parameter_defaults: {NoSuch: 1, Debug: true, ComputeCount: 1}\n")}
+    dry = deploy.start(deploy.Request(plan=PLAN, dry_run=True, **request_), ctx)
+    assert dry["warnings"] == [warning]
+    started = deploy.start(deploy.Request(plan=PLAN, **request_), ctx)
+    assert started["warnings"] == [warning]
+    ctx.stacks.settle(PLAN)
+    done = operations.finish.finish(ctx, PLAN, started["revision"], started["stack"])
+    assert done["warnings"] == [warning] and operations.record(ctx, 2)["warnings"] == [warning]
+    assert operations.run(update, ctx)["warnings"] == [warning]  # replayed: still reported
+
+
+def test_the_plans_own_role_parameters_are_declared(ctx):
+    done = operations.run(deploy, ctx, environments=env("parameter_defaults: {ControllerCount: 1, ComputeCount: 2, "
+                                                        "CloudName: c, AdminPassword: p}\n"),
+                          parameters={"ComputeCount": 3, "Debug": "true"})
+    assert done["warnings"] == []
+
+
+def test_the_cli_prints_the_warnings_and_sends_strict(monkeypatch, capsys):
+    from tripleo_plan_actions.client import cli
+
+    sent = {}
+
+    def operate(self, plan, operation, environments, **options):
+        sent.update(options)
+        return {"plan": plan, "warnings": ["/home/stack/e.yaml: parameter_defaults X is not declared"]}
+
+    monkeypatch.setattr(client.PlanClient, "operate", operate)
+    monkeypatch.setattr(client.PlanClient, "from_environment", classmethod(lambda cls, *a, **k: cls(None)))
+    assert cli.main(["deploy", "overcloud", "--strict", "--no-progress", "-f", "value", "-c", "plan"]) == 0
+    assert sent["strict"] is True
+    assert "WARNING: /home/stack/e.yaml: parameter_defaults X is not declared" in capsys.readouterr().err
+    assert client.PlanClient(None).operation_inputs("overcloud", "update", strict=True)["strict"] is True

@@ -189,7 +189,7 @@ DEFAULT_TEMPLATES = "/usr/share/openstack-tripleo-heat-templates"
 TEMPLATES_ENV = "TRIPLEO_PLAN_TEMPLATES"
 #: The inputs every stack operation's workflow takes (besides ``plan``).
 COMMON_INPUTS = frozenset({"dry_run", "timeout", "force_unlock", "history_limit"})
-_FILES = frozenset({"environments", "parameters", "remove_environments"})
+_FILES = frozenset({"environments", "parameters", "remove_environments", "strict"})
 _REPLAYING = _FILES | {"reset_environments", "reset_parameters", "unset_parameters"}
 #: What else each ``tripleo_plan.deploy.<operation>`` takes from the client (the shipping of
 #: ``environments`` adds ``user_files``, ``user_upload`` and ``local_templates_dir``); checked

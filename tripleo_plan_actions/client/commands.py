@@ -324,7 +324,8 @@ class Operation(Watching, ShowOne):
         parser.add_argument("name", metavar="PLAN")
         if self.operation in ("rollback", "undeploy"):
             parser.set_defaults(environment=[], parameter=[], role_count=[], remove_env=[], reset_env=False,
-                                reset_parameters=False, unset_parameter=[], templates=None, templates_dir=None)
+                                reset_parameters=False, unset_parameter=[], templates=None, templates_dir=None,
+                                strict=False)
         else:
             parser.add_argument("-e", "--environment-file", dest="environment", action="append", default=[],
                                 metavar="FILE",
@@ -337,6 +338,9 @@ class Operation(Watching, ShowOne):
             parser.add_argument("--role-count", action="append", default=[], metavar="ROLE=N")
             parser.add_argument("--remove-env", action="append", default=[], metavar="PATH")
             parser.add_argument("--reset-env", action="store_true", help="forget the tracked environment list")
+            parser.add_argument("--strict", action="store_true",
+                                help="refuse environment files' parameter_defaults that no template of the plan "
+                                     "declares (without it they are reported as warnings)")
             parser.add_argument("--templates", metavar="DIR",
                                 help="the local templates directory the plan was made from (default: "
                                      "$TRIPLEO_PLAN_TEMPLATES or /usr/share/openstack-tripleo-heat-templates)")
@@ -370,7 +374,9 @@ class Operation(Watching, ShowOne):
             remove_environments=a.remove_env, reset_environments=a.reset_env, reset_parameters=a.reset_parameters,
             unset_parameters=a.unset_parameter, dry_run=a.dry_run, templates_dir=a.templates_dir,
             rollback_to=a.rollback_to, timeout_minutes=a.timeout, force_unlock=a.force_unlock,
-            history_limit=a.history_limit)
+            history_limit=a.history_limit, strict=a.strict)
+        for warning in (result.get("warnings") or []) if isinstance(result, dict) else []:
+            self.app.stderr.write(f"WARNING: {warning}\n")
         return one(result)
 
 
