@@ -321,3 +321,11 @@ def test_the_cli_prints_the_warnings_and_sends_strict(monkeypatch, capsys):
     assert sent["strict"] is True
     assert "WARNING: /home/stack/e.yaml: parameter_defaults X is not declared" in capsys.readouterr().err
     assert client.PlanClient(None).operation_inputs("overcloud", "update", strict=True)["strict"] is True
+
+
+@pytest.mark.parametrize("header", [b"not json", b"[1, 2]", b"[" * 100_000 + b"]" * 100_000])
+def test_an_export_whose_header_is_not_json_is_named(ctx, header):
+    ctx.store.uploads["u-2"] = archive.write_archive({"export.json": header})
+    with pytest.raises(PlanInputError, match="^not a plan export: its export.json is not a JSON mapping$"):
+        importing.start(importing.Request(plan="other", upload="u-2"), ctx)
+    assert ctx.store.writes == []
