@@ -13,7 +13,7 @@ import yaml
 from tests.unit import test_operations as operations
 from tripleo_plan_actions import client
 from tripleo_plan_actions.client import commands, local_render
-from tripleo_plan_actions.core import archive, bounded_yaml, environment, plan as plans
+from tripleo_plan_actions.core import archive, bounded_yaml, environment, history, plan as plans
 from tripleo_plan_actions.core.archive import ArchiveError, OversizeFile
 from tripleo_plan_actions.core.bounded_yaml import YAMLLimitError
 from tripleo_plan_actions.errors import PlanInputError
@@ -296,6 +296,7 @@ def test_undeclared_parameter_defaults_are_warnings_in_the_result_and_the_record
     ctx.stacks.settle(PLAN)
     done = operations.finish.finish(ctx, PLAN, started["revision"], started["stack"])
     assert done["warnings"] == [warning] and operations.record(ctx, 2)["warnings"] == [warning]
+    assert history.show(operations.record(ctx, 2))["warnings"] == [warning]
     assert operations.run(update, ctx)["warnings"] == [warning]  # replayed: still reported
 
 
