@@ -71,5 +71,20 @@ def test_a_refused_operation_leaves_swift_byte_identical(client, swift, heat, pl
         assert stored(swift, PLAN) == before, content[:40]
     with pytest.raises(PlanError, match="parameters: NoSuchParam is not declared by any template of plan bad-input"):
         plan_client.deploy(PLAN, parameters={"NoSuchParam": 1})
+    undeclared = {"path": "/home/stack/e.yaml", "content": "parameter_defaults: {NoSuch: 1}\n"}
+    with pytest.raises(PlanError, match="strict: /home/stack/e.yaml: parameter_defaults NoSuch is not declared"):
+        client.run("tripleo_plan.deploy.deploy", {"plan": PLAN, "environments": [undeclared], "strict": True},
+                   timeout=120)
     assert stored(swift, PLAN) == before
     assert PLAN not in [stack.stack_name for stack in heat.stacks.list()]
+
+
+def test_undeclared_parameter_defaults_are_reported_by_a_real_deploy(client, plan_client, tmp_path):
+    plan = "warned"
+    plan_client.create_plan(plan, templates=str(EXAMPLE))
+    env = tmp_path / "e.yaml"
+    env.write_text("parameter_defaults: {NoSuch: 1, Debug: true}\n")
+    warning = f"{env}: parameter_defaults NoSuch is not declared by any template of the plan"
+    done = plan_client.deploy(plan, [str(env)])
+    assert done["status"] == "succeeded" and done["warnings"] == [warning]
+    assert plan_client.revision(plan, done["revision"])["warnings"] == [warning]
