@@ -32,7 +32,8 @@ MAX_BYTES = MAX_FILE_BYTES
 #: Most nodes a document may hold, aliases counted as what they expand to (THT 18.0.0's largest
 #: file, network/endpoints/endpoint_map.yaml, has ~16,000).
 MAX_NODES = 500_000
-#: Deepest nesting of collections and scalars (THT's deepest file nests under 20 levels).
+#: Deepest nesting, the scalar at the bottom counted (THT 18.0.0's deepest file, deployment/barbican/
+#: barbican-api-container-puppet.yaml, nests 26 levels).
 MAX_DEPTH = 100
 
 #: libyaml's loader when PyYAML has it, else the pure-Python one (the same results).
