@@ -41,10 +41,9 @@ def plan_declared(files: Mapping[str, bytes], digest: str | None = None) -> froz
     for path, content in files.items():
         if not plans.is_yaml_file(path):
             continue
-        text = environments._decode(content)
-        data = environments._template_data(path, text, strict=False) if text is not None else None
+        data = environments.template_of(path, content)
         if data is not None:
-            names.update(str(name) for name in environments._declared(data))
+            names.update(str(name) for name in environments.declared_parameters(data))
     found = frozenset(names)
     if digest is not None:
         if len(_CACHE) >= 8:
@@ -71,7 +70,7 @@ def operator_environments(arguments: Mapping[str, Any]) -> list[tuple[str, dict[
     found = []
     for name in arguments["environment_files"]:
         if not name.startswith(GENERATED_PREFIX):
-            found.append((display(name), environments._environment_data(display(name), arguments["files"][name])))
+            found.append((display(name), environments.environment_of(display(name), arguments["files"][name])))
     return found
 
 
@@ -101,7 +100,7 @@ def check_explicit(plan: str, parameters: Mapping[str, Any], known: frozenset[st
 
 def root_types(template: Mapping[str, Any]) -> dict[str, Any]:
     """``{parameter: type}`` of the root template (the parameters Heat validates on the call)."""
-    return environments._declared(template)
+    return environments.declared_parameters(template)
 
 
 def check_types(arguments: Mapping[str, Any], explicit: Mapping[str, Any]) -> None:

@@ -384,6 +384,23 @@ def parameter_types(template: Mapping[str, Any], files: Mapping[str, str]) -> di
     return types
 
 
+def template_of(display: str, content: bytes | str) -> dict | None:
+    """The parsed Heat template in a file's ``content``; None when it is not one (not UTF-8 text,
+    not parsing, or no template version), as heatclient reads files."""
+    text = _decode(content)
+    return _template_data(display, text, strict=False) if text is not None else None
+
+
+def environment_of(display: str, content: bytes | str) -> dict:
+    """An environment file's sections (refused, naming ``display``, as Heat would refuse them)."""
+    return _environment_data(display, content)
+
+
+def declared_parameters(template: Mapping[str, Any]) -> dict[str, Any]:
+    """``{parameter: type}`` a parsed template declares (HOT or CFN)."""
+    return _declared(template)
+
+
 def _declared(template: Mapping[str, Any]) -> dict[str, Any]:
     hot = "heat_template_version" in template
     section = template.get("parameters" if hot else "Parameters") or {}
