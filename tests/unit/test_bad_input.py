@@ -345,3 +345,12 @@ def test_no_module_parses_yaml_but_through_the_bounded_loader():
                    if calls.search(path.read_text()) and str(path.relative_to(root)) not in allowed
                    and not str(path.relative_to(root)).startswith("undercloud/"))
     assert found == []
+
+
+def test_a_bomb_in_a_templates_tree_is_refused_at_create_naming_it(ctx, plan_files):
+    tree = {path: content for path, content in plan_files.items() if path != plans.PLAN_ENVIRONMENT}
+    ctx.store.uploads["u-3"] = archive.write_archive({**tree, "environments/laughs.yaml": bomb().encode()})
+    before = snapshot(ctx)
+    with pytest.raises(YAMLLimitError, match="^environments/laughs.yaml: refused: its aliases expand"):
+        create.start(create.Request(plan="other", upload="u-3"), ctx)
+    assert snapshot(ctx) == before and "other" not in ctx.store.plans
