@@ -20,6 +20,49 @@ from tripleo_plan_actions.services.mistral_api import MistralAPI, Progress
 from tripleo_plan_actions.storage.tree import LocalFiles, read_tree
 
 
+class SizedFiles(LocalFiles):
+    """The local disk as :class:`~tripleo_plan_actions.storage.tree.LocalFiles`, each file's size
+    looked at (stat) before it is read: one over ``limit`` is refused naming it and the limit,
+    never read whole."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        from tripleo_plan_actions.core import archive
+
+        self.limit = archive.MAX_FILE_BYTES if limit is None else limit
+
+    def __getitem__(self, path: str) -> bytes:
+        from tripleo_plan_actions.core import archive
+
+        try:
+            size = os.stat(path).st_size
+        except (FileNotFoundError, NotADirectoryError):
+            raise KeyError(path) from None
+        archive.check_size(path, size, self.limit)
+        return super().__getitem__(path)
+
+
+def _check_tree(directory: str) -> None:
+    """Refuse a local templates tree with a file over the per-file limit, or over the plan's
+    limits, from the sizes alone (stat), before any file is read; files left out as read_tree
+    leaves them out (hidden, links)."""
+    from tripleo_plan_actions.core import archive
+
+    total, count = 0, 0
+    for root, dirs, names in os.walk(directory):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            full = os.path.join(root, name)
+            if name.startswith(".") or os.path.islink(full) or not os.path.isfile(full):
+                continue
+            size = os.stat(full).st_size
+            archive.check_size(full, size)
+            total, count = total + size, count + 1
+    archive.check_size(f"templates directory {directory}", total, archive.MAX_TOTAL_BYTES, "per plan")
+    if count > archive.MAX_FILES:
+        raise PlanInputError(f"templates directory {directory}: {count} files is over the limit of "
+                             f"{archive.MAX_FILES} files per plan")
+
+
 class MistralClient(MistralAPI):
     """The thin client's :class:`~tripleo_plan_actions.services.mistral_api.MistralAPI`: user agent
     :data:`CLIENT_AGENT`; without ``url``, the Mistral the usual places name
@@ -146,7 +189,7 @@ DEFAULT_TEMPLATES = "/usr/share/openstack-tripleo-heat-templates"
 TEMPLATES_ENV = "TRIPLEO_PLAN_TEMPLATES"
 #: The inputs every stack operation's workflow takes (besides ``plan``).
 COMMON_INPUTS = frozenset({"dry_run", "timeout", "force_unlock", "history_limit"})
-_FILES = frozenset({"environments", "parameters", "remove_environments"})
+_FILES = frozenset({"environments", "parameters", "remove_environments", "strict"})
 _REPLAYING = _FILES | {"reset_environments", "reset_parameters", "unset_parameters"}
 #: What else each ``tripleo_plan.deploy.<operation>`` takes from the client (the shipping of
 #: ``environments`` adds ``user_files``, ``user_upload`` and ``local_templates_dir``); checked
@@ -271,7 +314,13 @@ class PlanClient:
         inputs: dict[str, Any] = {"plan": plan, "description": description,
                                   "roles_data": _read_text(roles_file), "network_data": _read_text(networks_file)}
         if templates:
-            inputs["upload"] = self._upload(read_tree(templates), f"templates directory {templates}")
+            if os.path.isdir(templates):
+                _check_tree(templates)
+            tree = read_tree(templates)
+            if not tree:
+                raise PlanInputError(f"templates directory {templates} holds no files (hidden files and links "
+                                     "are left out)")
+            inputs["upload"] = self._upload(tree, f"templates directory {templates}")
         else:
             inputs["templates_dir"] = os.path.abspath(templates_dir)
         return self.run("tripleo_plan.plan.create", inputs, **watching)
@@ -283,7 +332,7 @@ class PlanClient:
         contents = {}
         for plan_path, local in (files or {}).items():
             try:
-                contents[plan_path] = LocalFiles()[os.path.abspath(local)]
+                contents[plan_path] = SizedFiles()[os.path.abspath(local)]
             except KeyError:
                 raise MissingUserFile(os.path.abspath(local)) from None
         inputs: dict[str, Any] = {"plan": plan, "delete": list(delete), "allow_meta": allow_meta}
@@ -313,11 +362,14 @@ class PlanClient:
         return result
 
     def import_plan(self, plan: str, archive: str, **watching: Any) -> dict[str, Any]:
-        """Create ``plan`` from an export archive (a local file, uploaded once)."""
+        """Create ``plan`` from an export archive (a local file, uploaded once; at most a plan's limit)."""
+        from tripleo_plan_actions.core.archive import MAX_TOTAL_BYTES
+
         try:
-            data = LocalFiles()[os.path.abspath(archive)]
+            data = SizedFiles(MAX_TOTAL_BYTES)[os.path.abspath(archive)]
         except KeyError:
             raise MissingUserFile(os.path.abspath(archive)) from None
+        _check_plan_archive(archive, data)
         if self.swift is None:
             raise ConfigurationError("importing needs Swift: set the OS_* (Keystone) variables or "
                                      "TRIPLEO_PLAN_ACTIONS_CONFIG")
@@ -355,7 +407,7 @@ class PlanClient:
         from tripleo_plan_actions.core import references
 
         cwd = self.cwd or os.getcwd()
-        local = LocalFiles()
+        local = SizedFiles()
         templates = os.path.abspath(self.templates_dir) if self.templates_dir else None
         classified = [references.classify(e, cwd, templates, local) for e in environments]
         closure = references.user_file_closure([e.path for e in classified if e.source == "user"], local, templates)
@@ -416,11 +468,24 @@ class PlanClient:
         return self.run("tripleo_plan.history.diff", {"plan": plan, "a": a, "b": b}, **watching)
 
 
+def _check_plan_archive(path: str, data: bytes) -> None:
+    """Refuse a file that is not a tar archive (plain or compressed) naming it: nothing is sent."""
+    import io
+    import tarfile
+
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
+            archive.next()
+    except (tarfile.TarError, EOFError, OSError):
+        raise PlanInputError(f"{path} is not a plan archive (not a readable tar archive: give the file "
+                             "'tripleo-plan plan export --output' wrote)") from None
+
+
 def _read_text(path: str | None) -> str | None:
     if not path:
         return None
     try:
-        return LocalFiles()[os.path.abspath(path)].decode("utf-8")
+        return SizedFiles()[os.path.abspath(path)].decode("utf-8")
     except KeyError:
         raise MissingUserFile(os.path.abspath(path)) from None
     except UnicodeDecodeError:

@@ -20,6 +20,7 @@ from cliff.command import Command
 from cliff.lister import Lister
 from cliff.show import ShowOne
 
+from tripleo_plan_actions.core import bounded_yaml
 from tripleo_plan_actions.core.history import FINAL_STATES
 from tripleo_plan_actions.errors import PlanInputError
 
@@ -57,7 +58,7 @@ def _pairs(items: list[str], what: str, convert: Callable[[Any], Any] | None = N
         if not sep or not key:
             raise PlanInputError(f"{what} {item}: use NAME=VALUE")
         try:
-            loaded = yaml.safe_load(value)
+            loaded = bounded_yaml.load(f"{what} {key}", value)
             result[key] = convert(loaded) if convert else loaded
         except (yaml.YAMLError, ValueError, TypeError) as error:
             raise PlanInputError(f"{what} {item}: {error}") from None
@@ -323,7 +324,8 @@ class Operation(Watching, ShowOne):
         parser.add_argument("name", metavar="PLAN")
         if self.operation in ("rollback", "undeploy"):
             parser.set_defaults(environment=[], parameter=[], role_count=[], remove_env=[], reset_env=False,
-                                reset_parameters=False, unset_parameter=[], templates=None, templates_dir=None)
+                                reset_parameters=False, unset_parameter=[], templates=None, templates_dir=None,
+                                strict=False)
         else:
             parser.add_argument("-e", "--environment-file", dest="environment", action="append", default=[],
                                 metavar="FILE",
@@ -336,6 +338,9 @@ class Operation(Watching, ShowOne):
             parser.add_argument("--role-count", action="append", default=[], metavar="ROLE=N")
             parser.add_argument("--remove-env", action="append", default=[], metavar="PATH")
             parser.add_argument("--reset-env", action="store_true", help="forget the tracked environment list")
+            parser.add_argument("--strict", action="store_true",
+                                help="refuse environment files' parameter_defaults that no template of the plan "
+                                     "declares (without it they are reported as warnings)")
             parser.add_argument("--templates", metavar="DIR",
                                 help="the local templates directory the plan was made from (default: "
                                      "$TRIPLEO_PLAN_TEMPLATES or /usr/share/openstack-tripleo-heat-templates)")
@@ -369,7 +374,9 @@ class Operation(Watching, ShowOne):
             remove_environments=a.remove_env, reset_environments=a.reset_env, reset_parameters=a.reset_parameters,
             unset_parameters=a.unset_parameter, dry_run=a.dry_run, templates_dir=a.templates_dir,
             rollback_to=a.rollback_to, timeout_minutes=a.timeout, force_unlock=a.force_unlock,
-            history_limit=a.history_limit)
+            history_limit=a.history_limit, strict=a.strict)
+        for warning in (result.get("warnings") or []) if isinstance(result, dict) else []:
+            self.app.stderr.write(f"WARNING: {warning}\n")
         return one(result)
 
 

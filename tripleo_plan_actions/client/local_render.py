@@ -32,13 +32,8 @@ from typing import Iterator, Mapping, Sequence
 
 import yaml
 
-from tripleo_plan_actions.core import render as rendering
+from tripleo_plan_actions.core import bounded_yaml, render as rendering
 from tripleo_plan_actions.errors import PlanError
-
-try:
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
 
 
 class LocalRenderError(PlanError):
@@ -152,9 +147,15 @@ def _data_file(path: str, templates: str) -> str:
 
 
 def _load_yaml(path: str):
+    """A roles, networks or excludes file: its size looked at first (never read whole when over
+    the limit), then parsed with bounded work (:mod:`..core.bounded_yaml`)."""
     try:
         with open(path, "rb") as handle:
-            return yaml.load(handle, Loader=_Loader)
+            size = os.fstat(handle.fileno()).st_size
+            if size > bounded_yaml.MAX_BYTES:
+                raise bounded_yaml.YAMLLimitError(
+                    f"{path}: {size} bytes is over the limit of {bounded_yaml.MAX_BYTES} bytes per file")
+            return bounded_yaml.load(path, handle.read())
     except OSError as error:
         raise LocalRenderError(f"cannot read {path}: {error.strerror}") from error
     except yaml.YAMLError as error:

@@ -12,7 +12,7 @@ import tarfile
 import zlib
 from typing import Mapping
 
-from tripleo_plan_actions.errors import PlanError
+from tripleo_plan_actions.errors import PlanError, PlanInputError
 
 #: Largest single file accepted in a plan (THT's largest template is ~200 KiB).
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -25,6 +25,28 @@ class ArchiveError(PlanError):
     """The archive cannot be used; the message names the member at fault."""
 
     kind = "bad_archive"
+
+
+class OversizeFile(PlanInputError):
+    """A file over the size limit, refused from its length alone (never decoded nor parsed)."""
+
+    kind = "bad_input"
+
+
+def check_size(display: str, size: int, limit: int = MAX_FILE_BYTES, per: str = "per file",
+               error: type[PlanError] = OversizeFile) -> None:
+    """Refuse a file of ``size`` bytes over ``limit`` (``error``), naming it and the limit."""
+    if size > limit:
+        raise error(f"{display}: {size} bytes is over the limit of {limit} bytes {per}")
+
+
+def check_content(display: str, content: bytes | str, limit: int = MAX_FILE_BYTES) -> None:
+    """Refuse ``content`` (bytes, or text as UTF-8) over ``limit`` bytes, from its length: text
+    is encoded only when its length in characters cannot tell (1 to 4 bytes a character)."""
+    size = len(content)
+    if isinstance(content, str) and size <= limit < size * 4:
+        size = len(content.encode("utf-8", "surrogatepass"))
+    check_size(display, size, limit)
 
 
 def clean_path(name: str) -> str:
@@ -40,13 +62,15 @@ def clean_path(name: str) -> str:
 
 
 def read_archive(data: bytes, max_file_bytes: int = MAX_FILE_BYTES,
-                 max_total_bytes: int = MAX_TOTAL_BYTES, strip_root: bool = False) -> dict[str, bytes]:
+                 max_total_bytes: int = MAX_TOTAL_BYTES, strip_root: bool = False,
+                 name: str = "the archive") -> dict[str, bytes]:
     """The files of a tar archive (plain, gzip, bzip2 or xz) as ``{path: bytes}``.
 
-    Raises ArchiveError when ``data`` is not a tar archive, is truncated, or holds a member that
-    is unsafe or too large.  Hidden files (a path component starting with '.') are left out, as
-    THT's own tools leave them out.  With ``strip_root``, a single top-level directory shared by
-    every file is dropped (a templates tarball such as THT's own source archive).
+    Raises ArchiveError (naming the archive as ``name``) when ``data`` is not a tar archive, is
+    truncated, or holds a member that is unsafe or too large.  Hidden files (a path component
+    starting with '.') are left out, as THT's own tools leave them out.  With ``strip_root``, a
+    single top-level directory shared by every file is dropped (a templates tarball such as THT's
+    own source archive).
     """
     files: dict[str, bytes] = {}
     total = 0
@@ -69,9 +93,10 @@ def read_archive(data: bytes, max_file_bytes: int = MAX_FILE_BYTES,
     except ArchiveError:
         raise
     except (tarfile.TarError, EOFError, zlib.error, OSError) as error:
-        raise ArchiveError(f"not a readable tar archive: {error}") from error
+        raise ArchiveError(f"{name} is not a plan archive (not a readable tar archive, plain or compressed "
+                           "with gzip, bzip2 or xz)") from error
     if not files:
-        raise ArchiveError("the archive holds no files")
+        raise ArchiveError(f"{name} holds no files")
     return strip_common_root(files) if strip_root else files
 
 
@@ -84,9 +109,7 @@ def _file_path(member: tarfile.TarInfo, max_file_bytes: int) -> str:
                            f"(points to {member.linkname})")
     if not member.isfile():
         raise ArchiveError(f"{member.name}: only regular files are allowed in a plan")
-    if member.size > max_file_bytes:
-        raise ArchiveError(f"{member.name}: {member.size} bytes is over the limit of "
-                           f"{max_file_bytes} bytes per file")
+    check_size(member.name, member.size, max_file_bytes, error=ArchiveError)  # declared: before extracting
     return path
 
 

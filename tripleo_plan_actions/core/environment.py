@@ -38,7 +38,7 @@ from typing import Any, Iterable, Mapping, NamedTuple
 
 import yaml
 
-from tripleo_plan_actions.core import heat_references as walker
+from tripleo_plan_actions.core import bounded_yaml, heat_references as walker
 from tripleo_plan_actions.core.plan import ROOT_TEMPLATE, load_yaml
 from tripleo_plan_actions.errors import PlanError, PlanInputError
 
@@ -69,13 +69,13 @@ class EnvironmentInputError(PlanInputError):
     kind = "bad_environment"
 
 
-#: libyaml's loader and dumper when PyYAML has them, else the pure-Python ones (the same results).
-_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: libyaml's dumper when PyYAML has it, else the pure-Python one (the same results).
 _SafeDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-class _HeatLoader(_SafeLoader):
-    """Heat's and heatclient's YAML: timestamps stay strings (``heat_template_version: 2016-10-14``)."""
+class _HeatLoader(bounded_yaml.SafeLoader):
+    """Heat's and heatclient's YAML: timestamps stay strings (``heat_template_version: 2016-10-14``);
+    bounded as every parse (:mod:`.bounded_yaml`)."""
 
 
 _HeatLoader.add_constructor("tag:yaml.org,2002:timestamp", _HeatLoader.construct_yaml_str)
@@ -87,14 +87,19 @@ class _Dumper(_SafeDumper):
 
 
 def parse_document(display: str, text: str) -> Any:
-    """Parse JSON or YAML as Heat does; a syntax error names the file, line and column."""
+    """Parse JSON or YAML as Heat does; a syntax error names the file, line and column, a document
+    over a limit of :mod:`.bounded_yaml` raises YAMLLimitError naming the file (JSON has no aliases:
+    its size bounds its work; its depth is Python's recursion limit, refused as too deep)."""
+    bounded_yaml.check_size(display, text)
     if text.lstrip().startswith("{"):
         try:
             return json.loads(text)
         except ValueError:
             pass
+        except RecursionError:
+            raise bounded_yaml.YAMLLimitError(f"{display}: refused: the JSON nests too deep") from None
     try:
-        return yaml.load(text, Loader=_HeatLoader)
+        return bounded_yaml.load(display, text, _HeatLoader)
     except yaml.YAMLError:
         load_yaml(display, text)  # raises PlanInputError naming the file, line and column
         raise
@@ -277,7 +282,27 @@ def _environment_data(display: str, content: bytes | str) -> dict:
     if unknown:
         raise EnvironmentInputError(f"{display}: unknown environment section {', '.join(unknown)} "
                                     f"(Heat accepts {', '.join(SECTIONS)})")
+    for section, value in data.items():
+        shape = _SHAPES[section]
+        if value is not None and not isinstance(value, shape[0]):
+            raise EnvironmentInputError(f"{display}: {section} must be {shape[1]}, not {_kind(value)}")
     return {key: value for key, value in data.items() if value is not None}
+
+
+#: What each section must be (Heat's environment_format refuses anything else).
+_SHAPES: dict[str, tuple[type, str]] = {
+    "parameters": (dict, "a mapping of parameter names to values"),
+    "parameter_defaults": (dict, "a mapping of parameter names to values"),
+    "resource_registry": (dict, "a mapping"),
+    "parameter_merge_strategies": (dict, "a mapping of parameter names to strategies"),
+    "encrypted_param_names": (list, "a list"),
+    "event_sinks": (list, "a list"),
+}
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", dict: "a mapping", str: "a string", bool: "a boolean"}.get(
+        type(value), f"a {type(value).__name__}")
 
 
 def _entry_source(entry: Mapping[str, Any], index: int, plan: Mapping[str, bytes],
@@ -357,6 +382,23 @@ def parameter_types(template: Mapping[str, Any], files: Mapping[str, str]) -> di
             types.update(_declared(data))
     types.update(_declared(template))
     return types
+
+
+def template_of(display: str, content: bytes | str) -> dict | None:
+    """The parsed Heat template in a file's ``content``; None when it is not one (not UTF-8 text,
+    not parsing, or no template version), as heatclient reads files."""
+    text = _decode(content)
+    return _template_data(display, text, strict=False) if text is not None else None
+
+
+def environment_of(display: str, content: bytes | str) -> dict:
+    """An environment file's sections (refused, naming ``display``, as Heat would refuse them)."""
+    return _environment_data(display, content)
+
+
+def declared_parameters(template: Mapping[str, Any]) -> dict[str, Any]:
+    """``{parameter: type}`` a parsed template declares (HOT or CFN)."""
+    return _declared(template)
 
 
 def _declared(template: Mapping[str, Any]) -> dict[str, Any]:

@@ -95,7 +95,8 @@ def show(record: Record) -> dict[str, Any]:
 
     Every field of the record except the parameters' digest; ``parameters`` is the masked
     ``display`` mapping (masked again with the current rules); ``environments`` are
-    ``{path, source, sha256}``, ``user_files`` ``{path, sha256}``; ``stack`` as recorded.
+    ``{path, source, sha256}``, ``user_files`` ``{path, sha256}``; ``stack`` as recorded;
+    ``warnings`` (the undeclared parameter_defaults the operation reported; [] for older records).
     """
     return {
         "plan": record.get("plan"), "number": record["number"], "operation": record["operation"],
@@ -109,6 +110,7 @@ def show(record: Record) -> dict[str, Any]:
         "user_files": [{"path": f["path"], "sha256": f.get("sha256")} for f in record.get("user_files") or ()],
         "parameters": _display(record),
         "stack": copy.deepcopy(dict(record.get("stack") or {})),
+        "warnings": list(record.get("warnings") or ()),
     }
 
 

@@ -13,7 +13,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from tripleo_plan_actions.core import passwords as password_rules, render as rendering
+from tripleo_plan_actions.core import bounded_yaml, passwords as password_rules, render as rendering
 from tripleo_plan_actions.core.archive import clean_path
 from tripleo_plan_actions.errors import PlanExists, PlanInputError, PlanNotFound  # noqa: F401
 
@@ -29,12 +29,6 @@ META_FILES = frozenset({PLAN_ENVIRONMENT})
 #: Plan names: a Heat stack name (letter first) that is also a TripleO plan name (no '_' or '.').
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
 RESERVED_SUFFIXES = ("-tripleo-plan",)
-
-_Loader: type[Any]
-try:  # libyaml is ~10x faster on a THT-sized plan; the pure-Python loader gives the same result.
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
 
 
 def check_name(name: Any) -> str:
@@ -59,9 +53,10 @@ def is_yaml_file(path: str) -> bool:
 
 
 def load_yaml(path: str, content: bytes | str) -> Any:
-    """Parse one file; a syntax error raises PlanInputError naming the file, line and column."""
+    """Parse one file (libyaml's loader, bounded: :mod:`.bounded_yaml`); a syntax error raises
+    PlanInputError naming the file, line and column, a document over a limit YAMLLimitError."""
     try:
-        return yaml.load(content, Loader=_Loader)
+        return bounded_yaml.load(path, content)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else path

@@ -68,7 +68,7 @@ def result(record: Mapping[str, Any], outcome: Outcome) -> dict[str, Any]:
     """The result of a finish of ``record`` that succeeded with ``outcome`` (but ``pruned``)."""
     return {"plan": record["plan"], "revision": record["number"], "operation": record["operation"],
             "status": revisions.SUCCEEDED, "stack_status": outcome.status, "outputs": outcome.outputs,
-            "environments": [e["path"] for e in record["environments"]]}
+            "environments": [e["path"] for e in record["environments"]], "warnings": list(record.get("warnings", []))}
 
 
 def finished_before(record: Mapping[str, Any], outcome: Outcome) -> dict[str, Any]:

@@ -36,9 +36,13 @@ def templates(store: PlanStore, upload: str | None, templates_dir: str | None) -
     if templates_dir:
         if not os.path.isdir(templates_dir):
             raise PlanInputError(f"templates directory {templates_dir} does not exist on the undercloud")
-        return read_tree(templates_dir)
+        tree = read_tree(templates_dir)
+        if not tree:
+            raise PlanInputError(f"templates directory {templates_dir} on the undercloud holds no files "
+                                 "(hidden files and links are left out)")
+        return tree
     assert upload is not None
-    return archives.read_archive(store.take_upload(upload), strip_root=True)
+    return archives.read_archive(store.take_upload(upload), strip_root=True, name=f"the templates upload {upload}")
 
 
 def user_files(store: PlanStore, upload: str | None) -> dict[str, bytes]:
@@ -51,11 +55,13 @@ def user_files(store: PlanStore, upload: str | None) -> dict[str, bytes]:
 
 def inline(files: Mapping[str, Any] | None) -> dict[str, bytes]:
     """Files given inline in the execution input (``{path: text}``) as ``{clean path: UTF-8 bytes}``;
-    content that is not text is refused, naming the path (no request)."""
+    content that is not text, or over the per-file limit (from its length, before it is encoded
+    or parsed), is refused, naming the path (no request)."""
     encoded = {}
     for path, content in (files or {}).items():
         if not isinstance(content, str):
             raise PlanInputError(f"file {path}: inline content must be text")
+        archives.check_content(f"file {path}", content)
         encoded[archives.clean_path(path)] = content.encode("utf-8")
     return encoded
 

@@ -20,6 +20,7 @@ from typing import Any, Mapping
 
 from tripleo_plan_actions.core import (
     archive as archives,
+    declarations,
     deployment_parameters,
     environment as environments,
     plan as plans,
@@ -61,15 +62,18 @@ def prepare(operation: str, request: WithFiles, state: StackState, stamp: Stamp,
         files, _entries(request.plan, files, tracked, contents), user_files=user_files,
         parameters={**parameters, "DeployIdentifier": stamp.deploy_identifier},
         passwords=_passwords(files), templates_dir=templates_dir)
+    digest = plans.plan_digest(files)
+    warnings = _checked(request, files, arguments, parameters, digest)
     arguments = deployment_parameters.with_deployment_parameters(arguments, files, request.plan)
     record = revisions.new_record(
         request.plan, revisions.next_number(state.recent.numbers), operation, started_at=stamp.now,
         execution=stamp.execution, user=stamp.user, project=stamp.project, environments=tracked,
         user_files=user_file_records,
         parameters=parameters, parameters_sha256=plans.sha256(kept[PARAMETERS_INPUT]) if parameters else None,
-        plan_digest=plans.plan_digest(files), rollback_of=rollback_of,
+        plan_digest=digest, rollback_of=rollback_of,
         message=f"{operation} of {request.plan} with {len(tracked)} environment files"
                 + (f" (the inputs of revision {rollback_of})" if rollback_of is not None else ""))
+    record["warnings"] = warnings
     if templates_dir:
         record["local_templates_dir"] = templates_dir
     replay = _replay_archive(record, contents)
@@ -81,6 +85,20 @@ def prepare(operation: str, request: WithFiles, state: StackState, stamp: Stamp,
     return StackOperation(plan=request.plan, operation=operation, dry_run=request.dry_run, record=record,
                           call=HeatCall(action, arguments, request.timeout), stack=state.stack, close=close,
                           inputs=new, plan_write=plan_write)
+
+
+def _checked(request: WithFiles, files: Mapping[str, bytes], arguments: Mapping[str, Any],
+             parameters: Mapping[str, Any], digest: str) -> list[str]:
+    """The warnings of the operation: environment files' ``parameter_defaults`` no template of the
+    plan declares (refused with ``strict``).  Refuses explicit parameters no template declares
+    and values Heat would refuse for the root template's parameters (before anything is written)."""
+    known = declarations.declared(files, arguments, digest)
+    declarations.check_explicit(request.plan, request.parameters or {}, known)
+    declarations.check_types(arguments, parameters)
+    warnings = declarations.undeclared_defaults(arguments, known)
+    if warnings and getattr(request, "strict", False):
+        raise PlanInputError("strict: " + "; ".join(warnings))
+    return warnings
 
 
 def _previous(request: WithFiles, files: Mapping[str, bytes], base: Mapping[str, Any] | None) -> list[dict]:
@@ -110,7 +128,9 @@ def _added(request: WithFiles, files: Mapping[str, bytes],
             added.append(_plan_entry(request.plan, files, path))
             continue
         if "content" in entry:
-            content = str(entry["content"]).encode()
+            text = str(entry["content"])
+            archives.check_content(f"environments[{index}]: {path}", text)  # before it is encoded or parsed
+            content = text.encode()
         elif path in uploaded:
             content = uploaded[path]
         else:
@@ -140,6 +160,7 @@ def _user_files(request: WithFiles, state: StackState) -> tuple[dict[str, bytes]
     environment_paths = {e.get("path") for e in request.environments or [] if isinstance(e, dict)}
     given = {p: c for p, c in state.uploaded.items() if p not in environment_paths}
     for path, text in (request.user_files or {}).items():
+        archives.check_content(f"user_files: {path}", text if isinstance(text, (str, bytes)) else str(text))
         given[path] = text.encode() if isinstance(text, str) else text
     kept = [] if state.base is None else [f for f in state.base["user_files"] if f["path"] not in given]
     user_files = dict(given)

@@ -69,7 +69,9 @@ class WithFiles(Common):
     ``user_upload``: ONE archive in tripleo-plan-uploads of user files (``files/<absolute
     path>``), for environments given as ``{"path": <absolute path>}``; ``local_templates_dir``:
     where the operator's copy of the plan's templates lives; ``parameters``: overrides (highest
-    precedence); ``remove_environments``: tracked paths to drop.
+    precedence; each must be declared by a template of the plan); ``remove_environments``: tracked
+    paths to drop; ``strict``: refuse (not only report) environment files' ``parameter_defaults``
+    that no template of the plan declares.
     """
 
     environments: list | None = None
@@ -78,6 +80,7 @@ class WithFiles(Common):
     local_templates_dir: str | None = None
     parameters: dict | None = None
     remove_environments: list | None = None
+    strict: bool = False
 
 
 @dataclasses.dataclass
@@ -266,7 +269,8 @@ def resumed(state: StackState, request: Common) -> dict[str, Any]:
     ref = state.stack.ref if state.stack is not None else f"{request.plan}/{record.get('stack', {}).get('id', '')}"
     return {"plan": request.plan, "operation": record["operation"], "revision": record["number"],
             "dry_run": False, "stack": ref, "environments": [e["path"] for e in record["environments"]],
-            "preview": None, "timeout": request.timeout, "history_limit": request.history_limit}
+            "preview": None, "timeout": request.timeout, "history_limit": request.history_limit,
+            "warnings": list(record.get("warnings", []))}
 
 
 def perform(op: StackOperation, ctx: Context) -> dict[str, Any]:
@@ -275,7 +279,8 @@ def perform(op: StackOperation, ctx: Context) -> dict[str, Any]:
     changed nothing), else ``failed`` (the stack may have changed)."""
     result = {"plan": op.plan, "operation": op.operation, "revision": None, "dry_run": op.dry_run,
               "stack": None, "environments": op.environments, "preview": None,
-              "timeout": op.call.timeout, "history_limit": op.history_limit}
+              "timeout": op.call.timeout, "history_limit": op.history_limit,
+              "warnings": list(op.record.get("warnings", []))}
     if op.dry_run:
         return {**result, "preview": preview(op, ctx)}
     store = ctx.store

@@ -61,7 +61,12 @@ def unpack(found: Mapping[str, bytes]) -> Exported:
     export.json), of a format this pack does not read, or an input does not match its sha256.  Pure."""
     if HEADER not in found:
         raise PlanInputError("not a plan export: the archive has no export.json")
-    header = json.loads(found[HEADER])
+    try:
+        header = json.loads(found[HEADER])
+    except (ValueError, RecursionError):
+        header = None
+    if not isinstance(header, dict):
+        raise PlanInputError(f"not a plan export: its {HEADER} is not a JSON mapping")
     if header.get("format") != FORMAT:
         raise PlanInputError(f"export format {header.get('format')} is not supported")
     files = {p[len(PLAN):]: c for p, c in found.items() if p.startswith(PLAN)}

@@ -34,7 +34,8 @@ class State:
 
 def read_state(ctx: Context, request: Request) -> State:
     """The uploaded export, checked and unpacked, and its passwords completed.  1 Swift request."""
-    exported = export.unpack(archives.read_archive(ctx.store.take_upload(request.upload)))
+    exported = export.unpack(archives.read_archive(ctx.store.take_upload(request.upload),
+                                                   name=f"the uploaded file {request.upload}"))
     environment = plans.load_yaml(plans.PLAN_ENVIRONMENT, exported.files[plans.PLAN_ENVIRONMENT])
     return State(exported, passwords.generate(environment.get("passwords") or {}))
 
