@@ -45,6 +45,7 @@ from typing import Any, Iterable, Mapping, NamedTuple
 
 import yaml
 
+from tripleo_plan_actions.core import bounded_yaml
 from tripleo_plan_actions.errors import ConfigurationError, PlanInputError, ServiceError
 
 PACKAGE = "tripleo-plan-actions"
@@ -104,7 +105,7 @@ def read_workbooks(directory: Path) -> list[Workbook]:
     for path in sorted(Path(directory).glob("*.yaml")):
         text = path.read_text(encoding="utf-8")
         try:
-            book = yaml.safe_load(text)
+            book = bounded_yaml.load(str(path), text)
         except yaml.YAMLError as error:
             raise PlanInputError(f"{path}: YAML does not parse: {error}") from None
         if not isinstance(book, dict) or not isinstance(book.get("name"), str):

@@ -80,9 +80,11 @@ def load_settings(path: str | None = None) -> dict[str, Any]:
     """Read the settings file (``path``, else ``$TRIPLEO_PLAN_ACTIONS_CONFIG``, else the default);
     raise ConfigurationError naming it when it cannot be read or is not a YAML mapping."""
     path = path or os.environ.get(SETTINGS_ENV, DEFAULT_SETTINGS)
+    from tripleo_plan_actions.core import bounded_yaml
+
     try:
         with open(path, encoding="utf-8") as stream:
-            settings = yaml.safe_load(stream) or {}
+            settings = bounded_yaml.load(path, stream.read()) or {}
     except OSError as error:
         raise ConfigurationError(
             f"cannot read the service settings {path}: {error.strerror}; set {SETTINGS_ENV} "
