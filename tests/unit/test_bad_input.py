@@ -353,3 +353,26 @@ def test_a_bomb_in_a_templates_tree_is_refused_at_create_naming_it(ctx, plan_fil
     with pytest.raises(YAMLLimitError, match="^environments/laughs.yaml: refused: its aliases expand"):
         create.start(create.Request(plan="other", upload="u-3"), ctx)
     assert snapshot(ctx) == before and "other" not in ctx.store.plans
+
+
+def test_an_upload_over_the_archive_limit_is_refused_from_its_length_before_its_body_is_read():
+    from tripleo_plan_actions.storage.swift import SwiftPlanStore
+
+    class Body:
+        closed = False
+
+        def __iter__(self):
+            raise AssertionError("the body was read")
+
+        def close(self):
+            Body.closed = True
+
+    class Connection:
+        def get_object(self, container, name, resp_chunk_size=None):
+            assert resp_chunk_size  # streamed: the headers come before the body
+            return {"content-length": str(archive.MAX_TOTAL_BYTES + 1)}, Body()
+
+    with pytest.raises(PlanInputError, match=r"^the uploaded archive tripleo-plan-uploads/u-1: 268435457 bytes is "
+                                             r"over the limit of 268435456 bytes$"):
+        SwiftPlanStore(Connection()).take_upload("u-1")
+    assert Body.closed

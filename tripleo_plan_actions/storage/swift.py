@@ -24,7 +24,7 @@ from typing import Any, Iterable, Mapping
 
 from tripleo_plan_actions.core import archive as archives
 from tripleo_plan_actions.core.plan import PlanExists, PlanNotFound, check_name, sha256
-from tripleo_plan_actions.errors import PlanBusy, PlanError, ServiceError
+from tripleo_plan_actions.errors import PlanBusy, PlanError, PlanInputError, ServiceError
 
 SIDE_SUFFIX = "-tripleo-plan"
 BUNDLE = "plan.tar.gz"
@@ -327,16 +327,23 @@ class SwiftPlanStore:
 
     # -- uploads and exports ------------------------------------------------------------------
     def take_upload(self, upload: str) -> bytes:
-        """Read an archive the client uploaded to tripleo-plan-uploads (1 request)."""
+        """Read an archive the client uploaded to tripleo-plan-uploads (1 request); one larger than
+        an archive may be (:data:`~tripleo_plan_actions.core.archive.MAX_TOTAL_BYTES`) is refused
+        from its length, before its body is read."""
         from swiftclient.exceptions import ClientException
 
         try:
-            _, data = self.swift.get_object(UPLOADS, upload)
+            headers, body = self.swift.get_object(UPLOADS, upload, resp_chunk_size=1 << 20)
+            size = int(headers.get("content-length") or 0)
+            if size > archives.MAX_TOTAL_BYTES:
+                body.close()
+                raise PlanInputError(f"the uploaded archive {UPLOADS}/{upload}: {size} bytes is over the limit "
+                                     f"of {archives.MAX_TOTAL_BYTES} bytes")
+            return b"".join(body)
         except ClientException as error:
             if error.http_status == 404:
                 raise PlanError(f"no uploaded archive {UPLOADS}/{upload}") from None
             raise ServiceError(f"Swift refused to read {UPLOADS}/{upload}: {error}") from error
-        return data
 
     def drop_upload(self, upload: str) -> None:
         """Remove a consumed upload (1 request); a missing one is fine."""
