@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit import memory
-from tripleo_plan_actions.core import archive, passwords, plan as plans, references, revisions
+from tripleo_plan_actions.core import archive, history, passwords, plan as plans, references, revisions
 from tripleo_plan_actions.core.environment import _merge_parameter
 from tripleo_plan_actions.errors import ServiceError, StackFailed
 from tripleo_plan_actions.operations import deploy, finish, inputs, stack
@@ -110,3 +110,14 @@ def test_finish_masks_heat_reasons_failures_and_outputs(ctx, plan_files):
                                           "Url": f"amqp://guest:{generated['RabbitPassword']}@h"}
     done = finish.finish(ctx, PLAN, started["revision"], started["stack"])
     assert done["outputs"] == {"AdminPassword": passwords.MASK, "Url": "amqp://guest:******@h"}
+
+
+def test_history_views_mask_what_an_older_record_quoted():
+    record = {"plan": PLAN, "number": 5, "operation": "update", "status": "refused", "execution": "e",
+              "message": f"Heat refused to update stack {PLAN}: ERROR: {REFUSAL}", "environments": [],
+              "stack": {"status": "UPDATE_FAILED", "reason": REFUSAL,
+                        "failures": [{"resource": "PostDeploy", "type": "x.yaml", "reason": REFUSAL}]}}
+    shown = [history.listing([record]), history.show(record), history.diff(record, record),
+             history.status(PLAN, record, record, execution_state="SUCCESS", now="t9")]
+    assert SECRET not in json.dumps(shown)
+    assert "Parameter 'GlancePassword' is invalid: ******" in shown[1]["message"]
