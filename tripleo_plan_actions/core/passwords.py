@@ -380,8 +380,9 @@ def mask_document(document: Any) -> Any:
     return result
 
 
-#: Shorter values are not searched for in messages (they would mask ordinary words).
-MIN_REDACTED = 4
+#: Shorter values are not searched for in messages and outputs (they would mask ordinary words
+#: such as "true"); a secret under its own name is masked whatever its length.
+MIN_REDACTED = 6
 
 
 def secret_values(value: Any) -> set[str]:
@@ -430,13 +431,14 @@ def redact(value: Any, known: Any = ()) -> Any:
     with :func:`mask`); anything else is returned as it is."""
     values = sorted({k for k in known if isinstance(k, str) and len(k.strip()) >= MIN_REDACTED},
                     key=len, reverse=True)
-    return _redact(value, values)
+    # one alternation, longest first: a stack's outputs (THT's are large) are scanned once per string
+    return _redact(value, re.compile("|".join(map(re.escape, values))) if values else None)
 
 
-def _redact(value: Any, values: list[str]) -> Any:
+def _redact(value: Any, values: re.Pattern[str] | None) -> Any:
     if isinstance(value, str):
-        for known in values:
-            value = value.replace(known, MASK)
+        if values is not None:
+            value = values.sub(MASK, value)
         return _QUOTING.sub(_quoted, value)
     if isinstance(value, Mapping):
         return {key: _redact(item, values) for key, item in mask(value).items()}

@@ -203,7 +203,7 @@ def sets_secret(path: str, content: bytes) -> bool:
     is not text or does not parse (a script) sets none."""
     try:
         document = _parse(path, content)
-    except Exception:  # not text, not YAML: data shipped as it is
+    except PlanInputError:  # not text, not YAML: data shipped as it is
         return False
     return passwords.sets_secret(document)
 
