@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from tripleo_plan_actions.actions.base import PlanAction, operation_context
-from tripleo_plan_actions.core import polling
+from tripleo_plan_actions.core import passwords, polling
 from tripleo_plan_actions.core.policy import READ
 from tripleo_plan_actions.operations import STACK_OPERATIONS, finish, operate
 from tripleo_plan_actions.services import connections
@@ -65,7 +65,9 @@ class StackStatus(PlanAction):
     def perform(self, services: connections.Connections, context: Any) -> dict[str, Any]:
         found = operation_context(services, context).stacks.progress(self.stack)
         since = polling.elapsed(found.get("started_at"), time.time())
-        return {**found, "next_poll": polling.delay(since, poll_policy(services))}
+        # Heat's reason may quote a secret parameter's value (a failed constraint): masked
+        return {**found, "reason": passwords.redact(found.get("reason")),
+                "next_poll": polling.delay(since, poll_policy(services))}
 
 
 def poll_policy(services: connections.Connections) -> polling.Policy:

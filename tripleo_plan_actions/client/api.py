@@ -328,7 +328,7 @@ class PlanClient:
     def amend_plan(self, plan: str, files: Mapping[str, str] | None = None, delete: Sequence[str] = (),
                    allow_meta: bool = False, **watching: Any) -> dict[str, Any]:
         """Add or replace plan files (``{plan path: local file}``) and delete others; small text
-        goes inline, anything else in one archive upload."""
+        goes inline, anything else (or a file that gives a secret a value) in one archive upload."""
         contents = {}
         for plan_path, local in (files or {}).items():
             try:
@@ -336,7 +336,7 @@ class PlanClient:
             except KeyError:
                 raise MissingUserFile(os.path.abspath(local)) from None
         inputs: dict[str, Any] = {"plan": plan, "delete": list(delete), "allow_meta": allow_meta}
-        if self._fits_inline(contents):
+        if self._fits_inline(contents) and not _sets_secret(contents):
             inputs["files"] = {p: c.decode("utf-8") for p, c in contents.items()}
         else:
             inputs["upload"] = self._upload(contents, "the files to amend")
@@ -399,11 +399,14 @@ class PlanClient:
         if inputs.get("templates_dir"):
             inputs["templates_dir"] = os.path.abspath(inputs["templates_dir"])
         if "environments" in takes:
-            inputs.update(self._shipped(environments))
+            inputs.update(self._shipped(environments, inputs.pop("parameters", None)))
         return inputs
 
-    def _shipped(self, environments: Sequence[str]) -> dict[str, Any]:
-        """``environments``, ``user_files`` and, when needed, ``local_templates_dir`` and ``user_upload``."""
+    def _shipped(self, environments: Sequence[str], parameters: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """``environments``, ``user_files``, ``parameters`` (when given) and, when needed,
+        ``local_templates_dir`` and ``user_upload``.  A secret never goes inline: a user file that
+        sets one, or a secret among ``parameters``, sends everything in the archive
+        (:func:`tripleo_plan_actions.core.references.ship`)."""
         from tripleo_plan_actions.core import references
 
         cwd = self.cwd or os.getcwd()
@@ -411,8 +414,10 @@ class PlanClient:
         templates = os.path.abspath(self.templates_dir) if self.templates_dir else None
         classified = [references.classify(e, cwd, templates, local) for e in environments]
         closure = references.user_file_closure([e.path for e in classified if e.source == "user"], local, templates)
-        shipment = references.ship(classified, closure, local, self.inline_limit)
+        shipment = references.ship(classified, closure, local, self.inline_limit, parameters)
         inputs: dict[str, Any] = {"environments": shipment.environments, "user_files": shipment.user_files}
+        if shipment.parameters:
+            inputs["parameters"] = shipment.parameters
         if templates and any(r.source == "plan" for r in closure):
             inputs["local_templates_dir"] = templates
         if shipment.archive is not None:
@@ -479,6 +484,13 @@ def _check_plan_archive(path: str, data: bytes) -> None:
     except (tarfile.TarError, EOFError, OSError):
         raise PlanInputError(f"{path} is not a plan archive (not a readable tar archive: give the file "
                              "'tripleo-plan plan export --output' wrote)") from None
+
+
+def _sets_secret(files: Mapping[str, bytes]) -> bool:
+    """Whether a file to amend gives a secret a value (then it never goes inline)."""
+    from tripleo_plan_actions.core import references
+
+    return any(references.sets_secret(path, content) for path, content in files.items())
 
 
 def _read_text(path: str | None) -> str | None:

@@ -497,7 +497,7 @@ def _merge_parameter(old: dict, key: str, value: Any, declared: Any, deep: bool)
         old[key] = _merge_map(old.get(key, {}), value, deep)
         return
     if not isinstance(value, (str, list, tuple)):
-        raise ValueError(f"{value!r} is not a string or a list")
+        raise ValueError(f"a {type(value).__name__} is not a string or a list")  # no value quoted: a secret?
     if kind == "list":
         old[key] = _merge_list(old.get(key), value)
     elif kind == "string":

@@ -9,6 +9,8 @@ Secrets.  Nothing returned by :func:`listing`, :func:`show` or :func:`diff` hold
 parameters are shown through :func:`passwords.mask` with the CURRENT rules (a display stored by an
 older pack is masked again, so a name that became secret since is hidden too), and a parameter
 whose name :func:`passwords.is_secret` is only ever reported as changed, unchanged or unknown.
+Messages, Heat's reasons and failed resources are shown through :func:`passwords.redact` (what
+Heat quotes of a secret's value masked; records written before the pack masked it hold it).
 :func:`show` leaves out the parameters' digest as well: a digest of a few low-entropy values is
 an oracle an attacker could check guesses against.
 
@@ -84,7 +86,7 @@ def listing(records: Iterable[Record], limit: int | None = None) -> list[dict[st
         ordered = ordered[:limit]
     return [{"number": r["number"], "operation": r["operation"], "status": r["status"],
              "user": r.get("user"), "project": r.get("project"), "started_at": r.get("started_at"),
-             "finished_at": r.get("finished_at"), "message": r.get("message", ""),
+             "finished_at": r.get("finished_at"), "message": passwords.redact(r.get("message", "")),
              "rollback_of": r.get("rollback_of"), "stack_status": (r.get("stack") or {}).get("status"),
              "environments": len(r.get("environments") or ())}
             for r in ordered]
@@ -103,13 +105,13 @@ def show(record: Record) -> dict[str, Any]:
         "status": record["status"], "user": record.get("user"), "project": record.get("project"),
         "execution": record.get("execution"),
         "started_at": record.get("started_at"), "finished_at": record.get("finished_at"),
-        "message": record.get("message", ""), "rollback_of": record.get("rollback_of"),
+        "message": passwords.redact(record.get("message", "")), "rollback_of": record.get("rollback_of"),
         "plan_digest": record.get("plan_digest"),
         "environments": [{"path": e["path"], "source": e.get("source"), "sha256": e.get("sha256")}
                          for e in record.get("environments") or ()],
         "user_files": [{"path": f["path"], "sha256": f.get("sha256")} for f in record.get("user_files") or ()],
         "parameters": _display(record),
-        "stack": copy.deepcopy(dict(record.get("stack") or {})),
+        "stack": passwords.redact(dict(record.get("stack") or {})),
         "warnings": list(record.get("warnings") or ()),
     }
 
@@ -170,8 +172,8 @@ def _side(record: Record) -> dict[str, Any]:
     stack = record.get("stack") or {}
     return {"number": record["number"], "operation": record["operation"], "status": record["status"],
             "finished_at": record.get("finished_at"),
-            "stack": {"status": stack.get("status"), "reason": stack.get("reason"),
-                      "failures": copy.deepcopy(list(stack.get("failures") or []))}}
+            "stack": {"status": stack.get("status"), "reason": passwords.redact(stack.get("reason")),
+                      "failures": passwords.redact(list(stack.get("failures") or []))}}
 
 
 def _by_path(old: Sequence[Mapping[str, str]], new: Sequence[Mapping[str, str]]) -> dict[str, Any]:
@@ -366,8 +368,8 @@ def _outcome(record: Record) -> dict[str, Any]:
     return {"revision": record["number"], "operation": record["operation"], "status": record["status"],
             "user": record.get("user"), "execution": record.get("execution"),
             "started_at": record.get("started_at"), "finished_at": record.get("finished_at"),
-            "message": record.get("message", ""), "stack_status": stack.get("status"),
-            "failures": copy.deepcopy(list(stack.get("failures") or []))}
+            "message": passwords.redact(record.get("message", "")), "stack_status": stack.get("status"),
+            "failures": passwords.redact(list(stack.get("failures") or []))}
 
 
 def status(plan: str, newest: Record | None, last_final: Record | None, *, execution_state: str | None,

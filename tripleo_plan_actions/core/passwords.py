@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import re
 import secrets
 import string
 import struct
@@ -43,8 +44,13 @@ __all__ = [
     "SecretsRandom",
     "THT_HIDDEN_NAMES",
     "generate",
+    "holds_secret",
     "is_secret",
     "mask",
+    "mask_document",
+    "redact",
+    "secret_values",
+    "sets_secret",
     "ssh_key_pair",
 ]
 
@@ -309,3 +315,138 @@ def _mask_value(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_mask_value(item) for item in value]
     return copy.deepcopy(value)
+
+
+def holds_secret(value: Any) -> bool:
+    """True when ``value`` (a mapping, possibly nested in mappings and lists) gives a secret a value:
+    a key satisfying :func:`is_secret` whose value is not None nor empty, at any depth (so a
+    role-specific ``ComputeParameters: {NovaPassword: x}`` counts)."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str) and is_secret(key) and item not in (None, "", {}, []):
+                return True
+            if holds_secret(item):
+                return True
+        return False
+    if isinstance(value, (list, tuple)):
+        return any(holds_secret(item) for item in value)
+    return False
+
+
+#: The sections of an environment file (and of plan-environment.yaml) that give parameters values.
+VALUE_SECTIONS = ("parameter_defaults", "parameters", "passwords")
+
+
+def _is_template(document: Mapping[str, Any]) -> bool:
+    return "heat_template_version" in document
+
+
+def sets_secret(document: Any) -> bool:
+    """True when a parsed environment file, plan-environment.yaml or template gives a secret
+    parameter a value: a secret (:func:`holds_secret`) in its ``parameter_defaults``,
+    ``parameters`` or ``passwords``; in a Heat template, a ``default`` of a parameter whose name
+    :func:`is_secret` (a template's ``parameters`` are declarations, not values).  Anything that
+    is not a mapping sets nothing."""
+    if not isinstance(document, Mapping):
+        return False
+    if _is_template(document):
+        declared = document.get("parameters")
+        return isinstance(declared, Mapping) and any(
+            isinstance(name, str) and is_secret(name) and isinstance(spec, Mapping)
+            and spec.get("default") not in (None, "", {}, []) for name, spec in declared.items())
+    return any(holds_secret(document.get(section)) for section in VALUE_SECTIONS)
+
+
+def mask_document(document: Any) -> Any:
+    """A copy of a parsed environment file, plan-environment.yaml or template with every secret
+    value :func:`sets_secret` finds replaced by :data:`MASK` (sections :data:`VALUE_SECTIONS`
+    masked with :func:`mask`; a template's secret parameter defaults); anything else as it is.
+    ``document`` is not modified.  (For a display of what a reader may see: call it when
+    :func:`sets_secret` is true, and keep the original bytes otherwise.)"""
+    if not isinstance(document, Mapping):
+        return copy.deepcopy(document)
+    result = copy.deepcopy(dict(document))
+    if _is_template(document):
+        declared = result.get("parameters")
+        if isinstance(declared, dict):
+            for name, spec in declared.items():
+                if isinstance(name, str) and is_secret(name) and isinstance(spec, dict) \
+                        and spec.get("default") not in (None, "", {}, []):
+                    spec["default"] = MASK
+        return result
+    for section in VALUE_SECTIONS:
+        if isinstance(result.get(section), Mapping):
+            result[section] = mask(result[section])
+    return result
+
+
+#: Shorter values are not searched for in messages and outputs (they would mask ordinary words
+#: such as "true"); a secret under its own name is masked whatever its length.
+MIN_REDACTED = 6
+
+
+def secret_values(value: Any) -> set[str]:
+    """Every string a secret holds in ``value`` (a parsed document, parameters, stack outputs):
+    the string leaves under any key that :func:`is_secret`, at any depth, of at least
+    :data:`MIN_REDACTED` characters (a multi-line one also by each of its lines)."""
+    found: set[str] = set()
+
+    def leaves(item: Any) -> None:
+        if isinstance(item, str):
+            found.update(v for v in (item, *item.splitlines()) if len(v.strip()) >= MIN_REDACTED)
+        elif isinstance(item, Mapping):
+            for nested in item.values():
+                leaves(nested)
+        elif isinstance(item, (list, tuple)):
+            for nested in item:
+                leaves(nested)
+
+    def walk(item: Any) -> None:
+        if isinstance(item, Mapping):
+            for key, nested in item.items():
+                if isinstance(key, str) and is_secret(key):
+                    leaves(nested)
+                else:
+                    walk(nested)
+        elif isinstance(item, (list, tuple)):
+            for nested in item:
+                walk(nested)
+
+    walk(value)
+    return found
+
+
+#: Where Heat quotes a parameter's or a property's value in a message: ``Parameter 'NovaPassword'
+#: is invalid: "x" does not match pattern …``, ``….properties.password: "x" …``; the rest of the
+#: line is masked when the name is a secret's.
+_QUOTING = re.compile(r"(Parameter '(?P<parameter>[^']+)' is invalid: |properties\.(?P<property>[\w-]+): )"
+                      r"(?P<rest>[^\n]*)")
+
+
+def redact(value: Any, known: Any = ()) -> Any:
+    """``value`` (a message, or data holding messages) as a reader may see it: every ``known``
+    secret value (strings; see :func:`secret_values`) replaced by :data:`MASK` wherever it occurs
+    in a string, longest first, and what Heat quotes of a secret parameter's or property's value
+    masked (the rest of that line).  Mappings and lists are redacted throughout (and masked
+    with :func:`mask`); anything else is returned as it is."""
+    values = sorted({k for k in known if isinstance(k, str) and len(k.strip()) >= MIN_REDACTED},
+                    key=len, reverse=True)
+    # one alternation, longest first: a stack's outputs (THT's are large) are scanned once per string
+    return _redact(value, re.compile("|".join(map(re.escape, values))) if values else None)
+
+
+def _redact(value: Any, values: re.Pattern[str] | None) -> Any:
+    if isinstance(value, str):
+        if values is not None:
+            value = values.sub(MASK, value)
+        return _QUOTING.sub(_quoted, value)
+    if isinstance(value, Mapping):
+        return {key: _redact(item, values) for key, item in mask(value).items()}
+    if isinstance(value, (list, tuple)):
+        return [_redact(item, values) for item in value]
+    return value
+
+
+def _quoted(match: re.Match[str]) -> str:
+    name = match.group("parameter") or match.group("property")
+    return match.group(1) + MASK if is_secret(name) else match.group(0)

@@ -17,10 +17,11 @@ backs with a lazy reader of the local disk (a missing file is a missing key).
 """
 from __future__ import annotations
 
+import json
 import posixpath
 from typing import Any, Mapping, NamedTuple, Sequence
 
-from tripleo_plan_actions.core import heat_references as walker
+from tripleo_plan_actions.core import heat_references as walker, passwords
 from tripleo_plan_actions.core.environment import parse_document
 from tripleo_plan_actions.errors import PlanInputError
 
@@ -173,25 +174,51 @@ INLINE_LIMIT = 64 * 1024
 ARCHIVE_PREFIX = "files/"
 
 
+#: The archive member holding the explicit parameters when they travel in the archive (a JSON
+#: mapping): see :func:`ship`.
+ARCHIVE_PARAMETERS = "parameters.json"
+
+
 class Shipment(NamedTuple):
-    """What an operation sends for its ``-e`` files.
+    """What an operation sends for its ``-e`` files and explicit parameters.
 
     ``environments``: the ``environments`` input in order (``{path}`` for a plan file or, when
     ``archive`` is set, a user file shipped in it; ``{path, content}`` for an inline user file);
     ``user_files``: inline ``{absolute path: text}`` of the referenced files; ``archive``: None,
-    or the files as ``{member name: bytes}`` to put in ONE archive (then ``user_files`` is empty).
+    or the files as ``{member name: bytes}`` to put in ONE archive (then ``user_files`` is empty);
+    ``parameters``: the ``parameters`` input (empty when they travel in the archive, as
+    :data:`ARCHIVE_PARAMETERS`).
     """
 
     environments: list[dict[str, str]]
     user_files: dict[str, str]
     archive: dict[str, bytes] | None
+    parameters: dict[str, Any] = {}
+
+
+def sets_secret(path: str, content: bytes) -> bool:
+    """Whether one user file gives a secret parameter a value (see
+    :func:`tripleo_plan_actions.core.passwords.sets_secret`): an environment file's
+    ``parameter_defaults`` or ``parameters``, a template's secret parameter defaults.  A file that
+    is not text or does not parse (a script) sets none."""
+    try:
+        document = _parse(path, content)
+    except PlanInputError:  # not text, not YAML: data shipped as it is
+        return False
+    return passwords.sets_secret(document)
 
 
 def ship(environments: Sequence[Environment], references: Sequence[Reference], files: Mapping[str, bytes],
-         inline_limit: int = INLINE_LIMIT) -> Shipment:
-    """Inline or archive: inline when every user file is UTF-8 text and they add up to at most
-    ``inline_limit`` bytes; else every user file (environment or referenced) goes in the archive,
-    as ``files/<absolute path without the leading '/'>``."""
+         inline_limit: int = INLINE_LIMIT, parameters: Mapping[str, Any] | None = None) -> Shipment:
+    """Inline or archive: inline when every user file is UTF-8 text, they add up to at most
+    ``inline_limit`` bytes and nothing gives a secret a value; else every user file (environment or
+    referenced) goes in the archive, as ``files/<absolute path without the leading '/'>``.
+
+    A secret never goes inline (Mistral keeps an execution's input in its database and shows it,
+    and logs its beginning): when a user file sets a secret parameter (:func:`sets_secret`) or the
+    explicit ``parameters`` hold one, everything goes in the archive, the parameters as
+    :data:`ARCHIVE_PARAMETERS` (JSON)."""
+    parameters = dict(parameters or {})
     user_paths = [e.path for e in environments if e.source == "user"]
     user_paths += [r.path for r in references if r.source == "user"]
     contents = {path: files[path] for path in dict.fromkeys(user_paths)}
@@ -201,7 +228,8 @@ def ship(environments: Sequence[Environment], references: Sequence[Reference], f
             texts[path] = content.decode("utf-8")
         except UnicodeDecodeError:
             break
-    inline = len(texts) == len(contents) and sum(len(c) for c in contents.values()) <= inline_limit
+    secret = passwords.holds_secret(parameters) or any(sets_secret(p, c) for p, c in contents.items())
+    inline = not secret and len(texts) == len(contents) and sum(len(c) for c in contents.values()) <= inline_limit
     entries = []
     for environment in environments:
         if environment.source == "user" and inline:
@@ -210,17 +238,39 @@ def ship(environments: Sequence[Environment], references: Sequence[Reference], f
             entries.append({"path": environment.path})
     if inline:
         referenced = {r.path: texts[r.path] for r in references if r.source == "user"}
-        return Shipment(entries, referenced, None)
-    return Shipment(entries, {}, {ARCHIVE_PREFIX + path.lstrip("/"): content for path, content in contents.items()})
+        return Shipment(entries, referenced, None, parameters)
+    archive = {ARCHIVE_PREFIX + path.lstrip("/"): content for path, content in contents.items()}
+    if parameters:
+        archive[ARCHIVE_PARAMETERS] = json.dumps(parameters, sort_keys=True).encode()
+    return Shipment(entries, {}, archive, {})
 
 
 def unpack(members: Mapping[str, bytes]) -> dict[str, bytes]:
     """The user files of an archive made from :func:`ship`: ``{absolute path: bytes}``.
 
-    Raises PlanInputError for a member outside ``files/`` (not an archive of user files)."""
+    Raises PlanInputError for a member outside ``files/`` (not an archive of user files) other
+    than :data:`ARCHIVE_PARAMETERS` (read by :func:`unpack_parameters`)."""
     result = {}
     for name, content in members.items():
+        if name == ARCHIVE_PARAMETERS:
+            continue
         if not name.startswith(ARCHIVE_PREFIX):
             raise PlanInputError(f"{name}: not a user file (the archive of user files holds only {ARCHIVE_PREFIX}…)")
         result["/" + name[len(ARCHIVE_PREFIX):]] = content
     return result
+
+
+def unpack_parameters(members: Mapping[str, bytes]) -> dict[str, Any]:
+    """The explicit parameters an archive made from :func:`ship` carries (``{}`` without
+    :data:`ARCHIVE_PARAMETERS`).  Raises PlanInputError when that member is not a JSON mapping
+    (naming the member, never quoting it: it holds secrets)."""
+    if ARCHIVE_PARAMETERS not in members:
+        return {}
+    try:
+        parameters = json.loads(members[ARCHIVE_PARAMETERS])
+    except ValueError:
+        parameters = None
+    if not isinstance(parameters, dict):
+        raise PlanInputError(f"{ARCHIVE_PARAMETERS} of the archive of user files: must be a JSON mapping "
+                             "of parameter names to values")
+    return parameters

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from tripleo_plan_actions.core import plan as plans, revisions
+from tripleo_plan_actions.core import passwords, plan as plans, revisions
 from tripleo_plan_actions.errors import PlanError, StackFailed
 from tripleo_plan_actions.operations import records
 from tripleo_plan_actions.operations.context import Context
@@ -25,13 +25,15 @@ def completed(record: Mapping[str, Any], outcome: Outcome, now: str) -> tuple[di
     An undeploy succeeds when the stack is gone; any other operation when the stack is COMPLETE."""
     plan = record["plan"]
     wanted = "DELETE_COMPLETE" if record["operation"] == "undeploy" else "_COMPLETE"
-    stack = {"status": outcome.status, "reason": outcome.reason}
+    # Heat's reasons may quote a secret parameter's value (a failed constraint): masked
+    reason, failures = passwords.redact(outcome.reason), passwords.redact(outcome.failures)
+    stack = {"status": outcome.status, "reason": reason}
     if outcome.id is not None:
         stack["id"] = outcome.id
     if not outcome.status.endswith(wanted):
-        failed = StackFailed(plan, outcome.status, outcome.reason or "", outcome.failures)
+        failed = StackFailed(plan, outcome.status, reason or "", failures)
         done = revisions.finish(record, revisions.FAILED, finished_at=now,
-                                stack={**stack, "failures": outcome.failures}, message=str(failed))
+                                stack={**stack, "failures": failures}, message=str(failed))
         return done, failed
     done = revisions.finish(record, revisions.SUCCEEDED, finished_at=now, stack=stack,
                             message=f"{record['operation']} of {plan}: {outcome.status}")
@@ -53,21 +55,30 @@ def finish(ctx: Context, plan: str, revision: int, stack: str, history_limit: in
         if record["status"] != revisions.PENDING:
             return finished_before(record, outcome)
         done, failed = completed(record, outcome, ctx.now())
+        generated: Any = None
         if failed is None and not undeploy:
             files = store.load(plan)
             store.write(plan, files, plans.with_environments(files, record["environments"]))
+            generated = plans.load_yaml(plans.PLAN_ENVIRONMENT, files[plans.PLAN_ENVIRONMENT]).get("passwords")
         store.put_revision(plan, done)
         if failed is not None:
             raise failed
-        return {**result(record, outcome), "pruned": records.prune(store, plan, limit)}
+        return {**result(record, outcome, generated), "pruned": records.prune(store, plan, limit)}
     finally:
         ctx.lock(plan).release(ctx.execution)
 
 
-def result(record: Mapping[str, Any], outcome: Outcome) -> dict[str, Any]:
-    """The result of a finish of ``record`` that succeeded with ``outcome`` (but ``pruned``)."""
+def result(record: Mapping[str, Any], outcome: Outcome, generated: Any = None) -> dict[str, Any]:
+    """The result of a finish of ``record`` that succeeded with ``outcome`` (but ``pruned``).
+
+    The stack's outputs are shown redacted (:func:`passwords.redact`): THT's hold the
+    ``AdminPassword`` and, in ``RoleData``, every service's password (some inside connection
+    URLs); every value found under a secret's name in them, and every ``generated`` password
+    (plan-environment.yaml's ``passwords``), is masked wherever it occurs."""
+    known = passwords.secret_values(outcome.outputs) | passwords.secret_values({"passwords": generated or {}})
     return {"plan": record["plan"], "revision": record["number"], "operation": record["operation"],
-            "status": revisions.SUCCEEDED, "stack_status": outcome.status, "outputs": outcome.outputs,
+            "status": revisions.SUCCEEDED, "stack_status": outcome.status,
+            "outputs": passwords.redact(outcome.outputs, known),
             "environments": [e["path"] for e in record["environments"]], "warnings": list(record.get("warnings", []))}
 
 

@@ -45,12 +45,14 @@ def templates(store: PlanStore, upload: str | None, templates_dir: str | None) -
     return archives.read_archive(store.take_upload(upload), strip_root=True, name=f"the templates upload {upload}")
 
 
-def user_files(store: PlanStore, upload: str | None) -> dict[str, bytes]:
-    """The user files of a ``user_upload`` archive, ``{absolute path: bytes}`` (none without one).
+def user_upload(store: PlanStore, upload: str | None) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """The user files of a ``user_upload`` archive, ``{absolute path: bytes}``, and the explicit
+    parameters it carries (the client sends them there when one is a secret); none without one.
     1 request; the caller removes the upload (:func:`consuming`)."""
     if not upload:
-        return {}
-    return references.unpack(archives.read_archive(store.take_upload(upload)))
+        return {}, {}
+    members = archives.read_archive(store.take_upload(upload))
+    return references.unpack(members), references.unpack_parameters(members)
 
 
 def inline(files: Mapping[str, Any] | None) -> dict[str, bytes]:

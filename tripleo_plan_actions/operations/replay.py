@@ -142,14 +142,16 @@ def _added(request: WithFiles, files: Mapping[str, bytes],
 
 
 def _parameters(request: WithFiles, state: StackState, role_counts: Mapping[str, int] | None) -> dict[str, Any]:
-    """``base``'s parameters (their stored real values) changed as the request says."""
+    """``base``'s parameters (their stored real values) changed as the request says (its
+    ``parameters``, then those its upload carries, then the role counts)."""
     previous: dict[str, Any] = {}
     digest = ((state.base or {}).get("parameters") or {}).get("sha256")
     if digest:
         previous = json.loads(state.contents[digest])
     if not isinstance(request.parameters or {}, dict):
         raise PlanInputError("parameters must be a mapping of parameter names to values")
-    overrides = {**(request.parameters or {}), **{f"{role}Count": n for role, n in (role_counts or {}).items()}}
+    overrides = {**(request.parameters or {}), **state.uploaded_parameters,
+                 **{f"{role}Count": n for role, n in (role_counts or {}).items()}}
     reset = isinstance(request, Replaying) and request.reset_parameters
     unset = (request.unset_parameters or []) if isinstance(request, Replaying) else []
     return revisions.tracked_parameters(previous, overrides, reset=reset, unset=unset)

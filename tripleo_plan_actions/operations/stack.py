@@ -34,7 +34,7 @@ import json
 import time
 from typing import Any, Callable, Mapping
 
-from tripleo_plan_actions.core import archive as archives, plan as plans, revisions
+from tripleo_plan_actions.core import archive as archives, passwords, plan as plans, revisions
 from tripleo_plan_actions.errors import PlanError, PlanInputError, ServiceError
 from tripleo_plan_actions.operations import inputs, records
 from tripleo_plan_actions.operations.context import Context
@@ -110,7 +110,9 @@ class StackState:
     """Everything a stack operation is prepared from, read by :func:`read_state`.
 
     ``contents``: sha256 -> bytes of every input the replayed revision (``base``) references;
-    ``uploaded``: the user files of ``user_upload``; ``records``: every record (a rollback's
+    ``uploaded``: the user files of ``user_upload``; ``uploaded_parameters``: the explicit
+    parameters it carries (overriding the request's: the client sends them there when one is a
+    secret, so that no secret is in Mistral's execution input); ``records``: every record (a rollback's
     choice of target); ``newest_state``: the Mistral state of the execution of the newest record
     when it is pending; ``new_files``: an upgrade's plan moved to the new templates.  ``rerun``:
     this execution's own pending record, written by an earlier run of ``start`` (then ``recent``
@@ -125,6 +127,7 @@ class StackState:
     base: dict[str, Any] | None = None
     contents: dict[str, bytes] = dataclasses.field(default_factory=dict)
     uploaded: dict[str, bytes] = dataclasses.field(default_factory=dict)
+    uploaded_parameters: dict[str, Any] = dataclasses.field(default_factory=dict)
     records: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     new_files: dict[str, bytes] | None = None
     rerun: dict[str, Any] | None = None
@@ -229,7 +232,7 @@ def read_state(ctx: Context, request: Common, *, all_records: bool = False,
         state.records = [store.revision(request.plan, n) for n in state.recent.numbers]
     state.base = base(state) if base else state.recent.last
     state.contents = read_contents(store, request.plan, state.base)
-    state.uploaded = inputs.user_files(store, getattr(request, "user_upload", None))
+    state.uploaded, state.uploaded_parameters = inputs.user_upload(store, getattr(request, "user_upload", None))
     return state
 
 
@@ -295,10 +298,27 @@ def perform(op: StackOperation, ctx: Context) -> dict[str, Any]:
         ref = call_heat(op, ctx)
     except PlanError as error:
         refused = isinstance(error, ServiceError) and error.status is not None and 400 <= error.status < 500
+        # Heat's message may quote a value it refused: every secret the call sent is masked in it
+        error.args = (passwords.redact(str(error), sent_secrets(op.call.arguments)),)
         store.put_revision(op.plan, revisions.finish(op.record, revisions.REFUSED if refused else revisions.FAILED,
                                                      finished_at=ctx.now(), message=str(error)))
         raise
     return {**result, "revision": op.record["number"], "stack": ref}
+
+
+def sent_secrets(arguments: Mapping[str, Any]) -> set[str]:
+    """Every secret value a Heat call's arguments give (:func:`passwords.secret_values` of each of
+    its environment files: the generated passwords, the operator's files, the parameters).  Pure."""
+    found: set[str] = set()
+    files = arguments.get("files") or {}
+    for name in arguments.get("environment_files") or []:
+        content = files.get(name)
+        try:
+            document = plans.load_yaml(name, content) if isinstance(content, (str, bytes)) else None
+        except PlanInputError:
+            continue
+        found |= passwords.secret_values(document)
+    return found
 
 
 def preview(op: StackOperation, ctx: Context) -> dict[str, Any]:

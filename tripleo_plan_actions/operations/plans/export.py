@@ -11,7 +11,7 @@ import dataclasses
 import json
 from typing import Any, Mapping
 
-from tripleo_plan_actions.core import archive as archives, plan as plans
+from tripleo_plan_actions.core import archive as archives, passwords, plan as plans
 from tripleo_plan_actions.errors import PlanInputError
 from tripleo_plan_actions.operations.context import Context
 
@@ -24,7 +24,7 @@ CONTAINER = "tripleo-plan-exports"
 @dataclasses.dataclass
 class Request:
     """The inputs of ``tripleo_plan.plan.export``: ``plan``; ``include_secrets`` (false leaves the
-    generated passwords out, for sharing)."""
+    generated passwords out and masks every secret value the operator gave, for sharing)."""
 
     plan: str
     include_secrets: bool = True
@@ -78,13 +78,59 @@ def unpack(found: Mapping[str, bytes]) -> Exported:
 
 
 def prepare(request: Request, state: State) -> bytes:
-    """The export archive (tar.gz) of the plan, passwords emptied unless ``include_secrets``.  Pure."""
-    files = dict(state.files)
+    """The export archive (tar.gz) of the plan.  Without ``include_secrets``: the generated
+    passwords emptied, and every secret value the operator gave masked (plan-environment.yaml's
+    ``parameter_defaults``, and each stored input: see :func:`shareable`).  Pure."""
+    files, stored = dict(state.files), dict(state.inputs)
     if not request.include_secrets:
         environment = plans.load_yaml(plans.PLAN_ENVIRONMENT, files[plans.PLAN_ENVIRONMENT])
+        environment = passwords.mask_document(environment)
         environment["passwords"] = {}
         files[plans.PLAN_ENVIRONMENT] = plans.dump_yaml(environment)
-    return archives.write_archive(members(request.plan, files, state.inputs, request.include_secrets))
+        stored = shareable_inputs(stored)
+    return archives.write_archive(members(request.plan, files, stored, request.include_secrets))
+
+
+#: Sections that make a JSON mapping an environment file rather than a stored parameters input.
+_ENVIRONMENT_SECTIONS = frozenset({"resource_registry", "parameter_defaults", "parameters", "passwords",
+                                   "parameter_merge_strategies", "event_sinks", "encrypted_param_names"})
+
+
+def shareable(content: bytes) -> bytes:
+    """A stored input as an export without secrets holds it (``content`` itself, the same object,
+    when it gives no secret a value).  A replay archive (gzip) has each member made shareable (a
+    changed member renamed to its new sha256); a parameters input (a JSON mapping of parameter
+    names) and an environment file, plan-environment.yaml or template (YAML or JSON) have their
+    secret values masked (:func:`passwords.mask_document`) and are written again; anything else
+    (a script, data that does not parse) is kept as it is.  Pure."""
+    if content[:2] == b"\x1f\x8b":
+        try:
+            inner = archives.read_archive(content)
+        except archives.ArchiveError:
+            return content
+        shared = shareable_inputs(inner)
+        return content if shared == inner else archives.write_archive(shared)
+    try:
+        document = plans.load_yaml("input", content)
+    except PlanInputError:
+        return content
+    if isinstance(document, dict) and content.lstrip()[:1] == b"{" and not set(document) & _ENVIRONMENT_SECTIONS:
+        if not passwords.holds_secret(document):
+            return content
+        return json.dumps(passwords.mask(document), sort_keys=True).encode()
+    if not passwords.sets_secret(document):
+        return content
+    return plans.dump_yaml(passwords.mask_document(document))
+
+
+def shareable_inputs(stored: Mapping[str, bytes]) -> dict[str, bytes]:
+    """``{sha256: content}`` with each content made :func:`shareable`, a changed one under the
+    sha256 of its new content (so an import of the export checks it as any other).  Pure."""
+    shared = {}
+    for digest, content in stored.items():
+        new = shareable(content)
+        shared[digest if new is content else plans.sha256(new)] = new
+    return shared
 
 
 def read_state(ctx: Context, request: Request) -> State:
