@@ -6,8 +6,9 @@ catalog service per entry with its public, internal and admin endpoints, the rol
 the users with their roles on their project, Heat's stack domain with its admin (role admin on
 that domain).  The ``openstack`` CLI did the same in 6-42 s a call here; this is one process and
 one token.  What exists already (by name) is left alone, so running it twice changes nothing.
-The endpoints and the users (each with its grants) are made :data:`PARALLEL` at a time: most of
-each request's time is Keystone's commit to MariaDB, not CPU.
+The endpoints and the users (each with its grants) are made :data:`PARALLEL` at a time, after a
+few requests one at a time (Keystone initialises its policy enforcer on the first ones: concurrent
+first requests raced there).
 """
 import concurrent.futures
 import json
@@ -22,7 +23,9 @@ PARALLEL = 4
 
 
 def _by_name(items):
-    return {item.name: item for item in items}
+    """``{name: id}``: ids, not resources (keystoneclient fetches a created resource again, one GET,
+    whenever it is passed where an id is wanted)."""
+    return {item.name: item.id for item in items}
 
 
 def _all(calls):
@@ -36,20 +39,20 @@ def _catalog(keystone, description):
     region = description["region"]
     if region not in {r.id for r in keystone.regions.list()}:
         keystone.regions.create(id=region)
-    services = {s.type: s for s in keystone.services.list()}
+    services = {s.type: s.id for s in keystone.services.list()}
     endpoints = {(e.service_id, e.interface) for e in keystone.endpoints.list()}
     calls = []
     for entry in description["services"]:
-        service = services.get(entry["type"]) or keystone.services.create(entry["name"], entry["type"])
+        service = services.get(entry["type"]) or keystone.services.create(entry["name"], entry["type"]).id
         calls += [(keystone.endpoints.create, (service, url), {"interface": interface, "region": region})
-                  for interface, url in entry["urls"].items() if (service.id, interface) not in endpoints]
+                  for interface, url in entry["urls"].items() if (service, interface) not in endpoints]
     _all(calls)
 
 
 def _user(keystone, entry, users, roles, projects, domain):
     project = projects[entry["project"]]
     user = users.get(entry["name"]) or keystone.users.create(
-        entry["name"], domain=domain, password=entry["password"], default_project=project)
+        entry["name"], domain=domain, password=entry["password"], default_project=project).id
     for role in entry["roles"]:
         keystone.roles.grant(roles[role], user=user, project=project)
 
@@ -58,19 +61,19 @@ def _people(keystone, description):
     roles = _by_name(keystone.roles.list())
     for name in description["roles"]:
         if name not in roles:
-            roles[name] = keystone.roles.create(name)
-    default = keystone.domains.get("default")
+            roles[name] = keystone.roles.create(name).id
+    default = "default"
     projects = _by_name(keystone.projects.list(domain=default))
     for name in description["projects"]:
         if name not in projects:
-            projects[name] = keystone.projects.create(name, default)
+            projects[name] = keystone.projects.create(name, default).id
     users = _by_name(keystone.users.list(domain=default))
     _all([(_user, (keystone, entry, users, roles, projects, default), {}) for entry in description["users"]])
     heat = description["heat"]
     domain = _by_name(keystone.domains.list()).get(heat["domain"]) or keystone.domains.create(
-        heat["domain"], description="Heat's stack users")
+        heat["domain"], description="Heat's stack users").id
     admin = _by_name(keystone.users.list(domain=domain)).get(heat["admin"]) or keystone.users.create(
-        heat["admin"], domain=domain, password=heat["password"])
+        heat["admin"], domain=domain, password=heat["password"]).id
     keystone.roles.grant(roles["admin"], user=admin, domain=domain)
 
 
