@@ -82,16 +82,6 @@ class MemoryMistral:
         self.scopes[self._name(definition)] = scope
         self.writes.append(("PUT", self._name(definition)))
 
-    # setup writes through MistralAPI's python-mistralclient (for the scope) and its _call
-    @property
-    def client(self):
-        import types
-
-        return types.SimpleNamespace(workbooks=types.SimpleNamespace(create=self.create_workbook,
-                                                                     update=self.update_workbook))
-
-    def _call(self, what, function, *args, **kwargs):
-        return function(*args, **kwargs)
 
 
 def test_only_a_different_definition_is_updated():

@@ -263,20 +263,17 @@ def load_workbooks(mistral: Any, directory: str | Path | None = None, *, declare
 
 
 def _write_workbook(mistral: Any, definition: str, create: bool, scope: str = SCOPE) -> str:
-    """Create (1 POST) or update (1 PUT) a workbook with ``scope``, through the MistralAPI's
-    python-mistralclient and its error handling (its ``create_workbook`` and ``update_workbook``
-    send no scope: python-mistralclient's default is ``private``); when Mistral refuses a public
+    """Create (1 POST) or update (1 PUT) a workbook with ``scope``; when Mistral refuses a public
     one (403: only an admin may publicize), once more private.  The scope written."""
-    write = mistral.client.workbooks.create if create else mistral.client.workbooks.update
-    what = "POST /workbooks" if create else "PUT /workbooks"
+    write = mistral.create_workbook if create else mistral.update_workbook
     if scope == SCOPE:
         try:
-            mistral._call(what, write, definition, scope=SCOPE)
+            write(definition, scope=SCOPE)
             return SCOPE
         except ServiceError as error:
             if getattr(error, "status", None) != 403:
                 raise
-    mistral._call(what, write, definition, scope="private")
+    write(definition, scope="private")
     return "private"
 
 

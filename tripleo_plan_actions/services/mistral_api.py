@@ -296,14 +296,16 @@ class MistralAPI:
         found = self._call("GET /workbooks", self.client.workbooks.list, name="in:" + ",".join(wanted))
         return {w.name: w.definition for w in found}
 
-    def create_workbook(self, definition: str) -> None:
-        """Create a workbook from its YAML text (1 POST /workbooks; Mistral validates it)."""
-        self._call("POST /workbooks", self.client.workbooks.create, definition)
+    def create_workbook(self, definition: str, scope: str = "private") -> None:
+        """Create a workbook from its YAML text in Mistral's ``scope`` (``private``: the caller's
+        project only; ``public``: every project may run it, which only an admin may ask) (1 POST
+        /workbooks; Mistral validates it)."""
+        self._call("POST /workbooks", self.client.workbooks.create, definition, scope=scope)
 
-    def update_workbook(self, definition: str) -> None:
-        """Replace the workbook the YAML text names (1 PUT /workbooks); running executions keep the
-        definition they started with."""
-        self._call("PUT /workbooks", self.client.workbooks.update, definition)
+    def update_workbook(self, definition: str, scope: str = "private") -> None:
+        """Replace the workbook the YAML text names, in ``scope`` (1 PUT /workbooks); running
+        executions keep the definition they started with."""
+        self._call("PUT /workbooks", self.client.workbooks.update, definition, scope=scope)
 
     def known_actions(self, names: Iterable[str]) -> set[str]:
         """Those of the action ``names`` that Mistral's API knows (1 GET /actions?name=in:...; none
