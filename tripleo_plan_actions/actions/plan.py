@@ -10,7 +10,7 @@ and runs the operation's ``start`` with the run's
 from __future__ import annotations
 
 from tripleo_plan_actions.actions.base import OperationAction
-from tripleo_plan_actions.core.policy import CHANGE, READ
+from tripleo_plan_actions.core.policy import READ
 from tripleo_plan_actions.operations.plans import amend, create, delete, export, importing, reads
 
 
@@ -46,10 +46,6 @@ class ExportPlan(export.Request, OperationAction):
     """``tripleo_plan.plan.export``: see :mod:`tripleo_plan_actions.operations.plans.export`."""
 
     start = staticmethod(export.start)
-
-    def needs(self) -> str:
-        """An export with the passwords changes nothing but hands out every secret: ``change``."""
-        return CHANGE if self.include_secrets else READ
 
 
 class ImportPlan(importing.Request, OperationAction):

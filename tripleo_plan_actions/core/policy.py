@@ -1,8 +1,9 @@
 """Who may do what with plans: the pack's own policy over the caller's Keystone roles (pure).
 
-Every action of the pack either only *reads* a plan (list, show, history, diff, status, an export
-without secrets, the wait step) or *changes* something (create, amend, import, delete, every stack
-operation, their dry runs, an export with secrets, the self-test).  A caller may read with any of
+Every action of the pack either only *reads* a plan (list, show, history, diff, status, the wait
+step) or *changes* something (create, amend, import, delete, every stack operation, their dry runs,
+an export: it writes the archive into the project's ``tripleo-plan-exports``, and with its
+passwords it hands out every secret; the self-test).  A caller may read with any of
 the ``read`` roles and change with any of the ``change`` roles:
 
 =========  ==========================  =========================================================

@@ -3,6 +3,7 @@ refused by every pack workflow; a user of another project can neither read nor o
 project's plans and cannot tell them from plans that do not exist; a reader is refused every
 change by the pack's own policy (tripleo_plan_actions/core/policy.py); revisions name the real
 user and project; no token or password appears in a revision, an output or a log line of the pack."""
+import concurrent.futures
 import io
 import json
 import os
@@ -56,22 +57,37 @@ def test_every_pack_workflow_refuses_no_token_and_a_bogus_token(undercloud, toke
         assert answer.status_code == 401, (name, answer.status_code, answer.text[:200])
 
 
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _said(done):
-    return (done.stdout + done.stderr).strip()
+    """What a run printed, its execution ids left out (each run has its own)."""
+    return UUID.sub("<execution>", (done.stdout + done.stderr).strip())
 
 
-@pytest.mark.parametrize("command", [
+def in_parallel(environment, commands):
+    """``tripleo-plan`` with each of ``commands`` (four at a time); their completed processes, in order."""
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        return list(pool.map(lambda command: tripleo_plan(environment, *command), commands))
+
+
+OTHER_PROJECT_COMMANDS = [
     ["plan", "show", "{plan}"], ["history", "{plan}"], ["show", "{plan}", "1"], ["diff", "{plan}", "1", "2"],
     ["status", "{plan}"], ["plan", "export", "{plan}", "--no-secrets"], ["update", "{plan}", "--no-progress"],
     ["undeploy", "{plan}", "--no-progress"], ["plan", "delete", "{plan}", "--force"],
     ["plan", "amend", "{plan}", "--delete", "roles_data.yaml"],
-])
-def test_another_projects_user_cannot_tell_the_plan_from_a_missing_one(guarded, keystone_env, command):
+]
+
+
+def test_another_projects_user_cannot_tell_the_plan_from_a_missing_one(guarded, keystone_env):
     other = keystone_env("other")
-    theirs = tripleo_plan(other, *[part.format(plan=guarded) for part in command])
-    missing = tripleo_plan(other, *[part.format(plan="no-such-plan") for part in command])
-    assert theirs.returncode == missing.returncode == 1, (_said(theirs), _said(missing))
-    assert _said(theirs).replace(guarded, "PLAN") == _said(missing).replace("no-such-plan", "PLAN")
+    commands = [[part.format(plan=plan) for part in command]
+                for command in OTHER_PROJECT_COMMANDS for plan in (guarded, "no-such-plan")]
+    done = in_parallel(other, commands)
+    for index, command in enumerate(OTHER_PROJECT_COMMANDS):
+        theirs, missing = done[2 * index], done[2 * index + 1]
+        assert theirs.returncode == missing.returncode == 1, (command, _said(theirs), _said(missing))
+        assert _said(theirs).replace(guarded, "PLAN") == _said(missing).replace("no-such-plan", "PLAN"), command
     listed = tripleo_plan(other, "plan", "list", "-f", "value")
     assert listed.returncode == 0 and guarded not in listed.stdout.split()
 
@@ -87,20 +103,21 @@ def test_the_plan_is_untouched_by_the_other_project(guarded, keystone_env):
 
 def test_a_reader_reads_and_is_refused_every_change_by_the_packs_policy(guarded, keystone_env, tmp_path):
     viewer = keystone_env("viewer")
-    for command in (["plan", "list"], ["plan", "show", guarded], ["history", guarded], ["show", guarded, "2"],
-                    ["diff", guarded, "1", "2"], ["status", guarded], ["plan", "export", guarded, "--no-secrets"]):
-        done = tripleo_plan(viewer, *command)
-        assert done.returncode == 0, (command, _said(done))
-    refusal = ("user viewer may not change plans: the pack's policy asks for one of the roles member, admin "
-               "(held: reader)")
+    reads = [["plan", "list"], ["plan", "show", guarded], ["history", guarded], ["show", guarded, "2"],
+             ["diff", guarded, "1", "2"], ["status", guarded]]
     env = tmp_path / "mine.yaml"
     env.write_text("parameter_defaults: {CloudName: viewer.example.com}\n")
-    for command in (["plan", "create", "viewers", "--templates", str(EXAMPLE)], ["update", guarded, "-e", str(env)],
-                    ["update", guarded, "--dry-run"], ["scale", guarded, "--role-count", "Compute=2"],
-                    ["undeploy", guarded], ["plan", "delete", guarded, "--force"],
-                    ["plan", "export", guarded], ["plan", "amend", guarded, "--delete", "roles_data.yaml"]):
-        done = tripleo_plan(viewer, *command, *(["--no-progress"] if command[0] != "plan" else []))
-        assert done.returncode == 1 and refusal in _said(done), (command, _said(done))
+    changes = [["plan", "create", "viewers", "--templates-dir", str(EXAMPLE)], ["update", guarded, "-e", str(env)],
+               ["update", guarded, "--dry-run"], ["scale", guarded, "--role-count", "Compute=2"],
+               ["undeploy", guarded], ["plan", "delete", guarded, "--force"], ["plan", "export", guarded],
+               ["plan", "export", guarded, "--no-secrets"], ["plan", "amend", guarded, "--delete", "roles_data.yaml"]]
+    done = in_parallel(viewer, reads + [[*command, "--no-progress"] for command in changes])
+    for command, run in zip(reads, done):
+        assert run.returncode == 0, (command, _said(run))
+    refusal = ("user viewer may not change plans: the pack's policy asks for one of the roles member, admin "
+               "(held: reader)")
+    for command, run in zip(changes, done[len(reads):]):
+        assert run.returncode == 1 and refusal in _said(run), (command, _said(run))
     history = json.loads(tripleo_plan(keystone_env("operator"), "history", guarded, "-f", "json").stdout)
     assert [r["number"] for r in history] == [2, 1]  # nothing recorded for the refused changes
 
