@@ -8,6 +8,7 @@ adapters against the real services.
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from typing import Any, Mapping
 
 from tripleo_plan_actions.errors import ServiceError
@@ -117,3 +118,30 @@ def context(store: MemoryPlanStore | None = None, execution: str = "exec-1", use
     mistral.states[execution] = "RUNNING"
     return Context(store=store or MemoryPlanStore(), stacks=MemoryStacks(), mistral=mistral,
                    execution=execution, user=user, now=lambda: "2026-12-01T12:00:00Z")
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "small-overcloud"
+
+
+def example_plan(plan: str) -> dict[str, bytes]:
+    """The files of plan ``plan`` made from examples/small-overcloud and rendered, as a create makes them."""
+    from tripleo_plan_actions.core import passwords, plan as plans
+    from tripleo_plan_actions.operations import inputs
+    from tripleo_plan_actions.storage.tree import read_tree
+
+    files = plans.new_plan(plan, read_tree(str(EXAMPLE)), generated_passwords=passwords.generate())
+    return plans.render(files, inputs.RENDERER)[0]
+
+
+def created(plan: str, files: Mapping[str, bytes]) -> Context:
+    """An in-memory :func:`context` holding plan ``plan`` (``files``) with its revision 1, ``create``
+    (the store's ``writes`` then cleared: a test sees only its own)."""
+    from tripleo_plan_actions.core import plan as plans, revisions
+
+    ctx = context()
+    ctx.store.create(plan, dict(files))
+    record = revisions.new_record(plan, 1, "create", started_at="t0", execution="exec-0", user="admin",
+                                  environments=[], plan_digest=plans.plan_digest(files))
+    ctx.store.put_revision(plan, revisions.finish(record, revisions.SUCCEEDED, finished_at="t0"), new=True)
+    ctx.store.writes.clear()
+    return ctx

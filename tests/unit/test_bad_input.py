@@ -184,7 +184,6 @@ def test_the_local_render_refuses_an_oversize_roles_file_unread(tmp_path):
 
 
 PLAN, snapshot = operations.PLAN, operations.snapshot
-ctx, plan_files = operations.ctx, operations.plan_files  # the operations' fixtures: a plan in memory
 
 
 def test_the_operations_refuse_oversize_inline_content_before_anything_is_written(ctx):

@@ -6,12 +6,11 @@ from pathlib import Path
 import pytest
 
 from tests.unit import memory
-from tripleo_plan_actions.core import passwords, plan as plans, revisions
+from tripleo_plan_actions.core import plan as plans, revisions
 from tripleo_plan_actions.errors import PlanBusy, PlanInputError, ServiceError, StackFailed
 from tripleo_plan_actions.operations import (
     deploy,
     finish,
-    inputs,
     operate,
     replay,
     rollback,
@@ -21,7 +20,6 @@ from tripleo_plan_actions.operations import (
     update,
 )
 from tripleo_plan_actions.storage import lock
-from tripleo_plan_actions.storage.tree import read_tree
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "small-overcloud"
 PLAN = "overcloud"
@@ -29,23 +27,6 @@ REGISTRY = "overcloud-resource-registry-puppet.yaml"  # the plan's default envir
 USER_ENV = {"path": "/home/stack/env.yaml",
             "content": "resource_registry:\n  OS::X::Y: nested.yaml\nparameter_defaults:\n  ComputeCount: 2\n"}
 NESTED = {"/home/stack/nested.yaml": "heat_template_version: wallaby\nresources: {}\n"}
-
-
-@pytest.fixture(scope="module")
-def plan_files():
-    files = plans.new_plan(PLAN, read_tree(str(EXAMPLE)), generated_passwords=passwords.generate())
-    return plans.render(files, inputs.RENDERER)[0]
-
-
-@pytest.fixture
-def ctx(plan_files):
-    ctx = memory.context()
-    ctx.store.create(PLAN, plan_files)
-    record = revisions.new_record(PLAN, 1, "create", started_at="t0", execution="exec-0", user="admin",
-                                  environments=[], plan_digest=plans.plan_digest(plan_files))
-    ctx.store.put_revision(PLAN, revisions.finish(record, revisions.SUCCEEDED, finished_at="t0"), new=True)
-    ctx.store.writes.clear()
-    return ctx
 
 
 def snapshot(ctx):

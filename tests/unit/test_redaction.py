@@ -5,12 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit import memory
 from tripleo_plan_actions.core import archive, history, passwords, plan as plans, references, revisions
 from tripleo_plan_actions.core.environment import _merge_parameter
 from tripleo_plan_actions.errors import ServiceError, StackFailed
-from tripleo_plan_actions.operations import deploy, finish, inputs, stack
-from tripleo_plan_actions.storage.tree import read_tree
+from tripleo_plan_actions.operations import deploy, finish, stack
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "small-overcloud"
 PLAN = "overcloud"
@@ -60,22 +58,6 @@ def test_a_merge_error_never_quotes_the_value():
 
 
 # -- the operations ------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def plan_files():
-    files = plans.new_plan(PLAN, read_tree(str(EXAMPLE)), generated_passwords=passwords.generate())
-    return plans.render(files, inputs.RENDERER)[0]
-
-
-@pytest.fixture
-def ctx(plan_files):
-    ctx = memory.context()
-    ctx.store.create(PLAN, plan_files)
-    record = revisions.new_record(PLAN, 1, "create", started_at="t0", execution="exec-0", user="admin",
-                                  environments=[], plan_digest=plans.plan_digest(plan_files))
-    ctx.store.put_revision(PLAN, revisions.finish(record, revisions.SUCCEEDED, finished_at="t0"), new=True)
-    return ctx
-
 
 def test_a_refusal_quoting_a_secret_the_call_sent_is_recorded_and_raised_masked(ctx):
     env = f"parameter_defaults:\n  NovaPassword: {SECRET}x\n".encode()

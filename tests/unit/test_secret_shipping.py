@@ -11,14 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit import memory
 from tripleo_plan_actions.client.api import PlanClient
-from tripleo_plan_actions.core import archive, passwords, plan as plans, references, revisions
+from tripleo_plan_actions.core import archive, passwords, plan as plans, references
 from tripleo_plan_actions.core.references import Environment, Reference
 from tripleo_plan_actions.errors import PlanInputError
-from tripleo_plan_actions.operations import deploy, finish, inputs, stack, update
+from tripleo_plan_actions.operations import deploy, finish, stack, update
 from tripleo_plan_actions.operations.plans import export
-from tripleo_plan_actions.storage.tree import read_tree
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "small-overcloud"
 PLAN = "overcloud"
@@ -176,22 +174,6 @@ def test_amend_sends_a_file_setting_a_secret_in_the_archive(tmp_path):
 
 
 # -- the operations read the parameters back from the upload --------------------------------------
-
-@pytest.fixture(scope="module")
-def plan_files():
-    files = plans.new_plan(PLAN, read_tree(str(EXAMPLE)), generated_passwords=passwords.generate())
-    return plans.render(files, inputs.RENDERER)[0]
-
-
-@pytest.fixture
-def ctx(plan_files):
-    ctx = memory.context()
-    ctx.store.create(PLAN, plan_files)
-    record = revisions.new_record(PLAN, 1, "create", started_at="t0", execution="exec-0", user="admin",
-                                  environments=[], plan_digest=plans.plan_digest(plan_files))
-    ctx.store.put_revision(PLAN, revisions.finish(record, revisions.SUCCEEDED, finished_at="t0"), new=True)
-    return ctx
-
 
 def upload(ctx, name, files=None, parameters=None):
     members = {references.ARCHIVE_PREFIX + p.lstrip("/"): c for p, c in (files or {}).items()}
