@@ -3,7 +3,7 @@ Mistral with an engine and TWO executors over RabbitMQ; collected only there, se
 
 For each step of the shared sub-workflow, the executor running it is killed, process group and
 all, as a lost host would be, at the worst moment: its work done, its result not yet returned
-(held there by :mod:`tripleo_plan_actions.actions.pauses`).  Mistral notices the missing
+(held there by :mod:`tripleo_plan_actions.pauses`).  Mistral notices the missing
 heartbeats, the step runs again on the other executor, and the operation ends SUCCESS with
 exactly one revision, one Heat update and the right outcome in history.
 """
@@ -29,14 +29,13 @@ def plan_client(undercloud):
 
 
 def held(pause_dir: Path, action: str, timeout: float = 120.0) -> int:
-    """The pid of the executor process that holds ``action`` (it claimed the pause file, which is
-    removed now that it is found)."""
+    """The pid of the executor process that holds ``action`` (it claimed the pause file, which stays:
+    the executor holds until it is killed)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for name in os.listdir(pause_dir):
             found = re.fullmatch(re.escape(action) + r"\.held\.(\d+)", name)
             if found:
-                os.unlink(pause_dir / name)
                 return int(found.group(1))
         time.sleep(0.05)
     raise AssertionError(f"no executor ran {action} within {timeout} s")

@@ -157,6 +157,31 @@ def test_create_undo_failing_too_raises_the_original_error(ctx):
         make(ctx)
 
 
+@pytest.mark.parametrize("state", ["ERROR", "CANCELLED", None])
+def test_create_over_what_a_killed_create_left_removes_it_first(ctx, state):
+    ctx.store.left[PLAN] = {"execution": "exec-0"}
+    if state is not None:
+        ctx.mistral.states["exec-0"] = state
+    make(ctx)
+    assert ctx.store.writes == [("delete", PLAN), ("create", PLAN), ("put_revision", PLAN)]
+    assert PLAN not in ctx.store.left and record(ctx.store, 1)["status"] == "succeeded"
+
+
+def test_create_over_a_rest_of_this_executions_own_earlier_try_removes_it(ctx):
+    ctx.store.left[PLAN] = {"execution": "exec-1"}  # Mistral reran the task: the rest is its own
+    ctx.mistral.states["exec-1"] = "RUNNING"
+    make(ctx)
+    assert record(ctx.store, 1)["execution"] == "exec-1"
+
+
+def test_create_while_another_create_of_the_plan_runs_is_refused_naming_it(ctx):
+    ctx.store.left[PLAN] = {"execution": "exec-0"}
+    ctx.mistral.states["exec-0"] = "RUNNING"
+    with pytest.raises(PlanBusy, match="plan overcloud is being created by Mistral execution exec-0 .RUNNING."):
+        make(ctx)
+    assert ctx.store.writes == [] and ctx.store.left[PLAN] == {"execution": "exec-0"}
+
+
 # -- amend --------------------------------------------------------------------------------------
 
 def test_amend_adds_replaces_deletes_and_records_revision_2(ctx):
@@ -271,6 +296,18 @@ def test_amend_closes_a_stale_pending_record_first(ctx, state):
     closed = record(ctx.store, 2)
     assert closed["status"] == revisions.INTERRUPTED and closed["finished_at"] == NOW
     assert result["revision"] == 3 and record(ctx.store, 3)["status"] == revisions.SUCCEEDED
+
+
+def test_closing_a_stale_record_puts_back_the_plan_files_its_operation_half_wrote(ctx):
+    make(ctx)
+    pending(ctx, 2, state="ERROR")
+    ctx.store.half_written[PLAN] = ["roles_data.yaml", "x.yaml"]  # written, archive not
+    amend.start(amend.Request(PLAN, files={"y.yaml": "a: 1\n"}), ctx)
+    closed = record(ctx.store, 2)
+    assert closed["status"] == revisions.INTERRUPTED
+    assert closed["message"].endswith("the next operation put back 2 plan file(s) it had half-written: "
+                                      "roles_data.yaml, x.yaml")
+    assert ("repair", PLAN) in ctx.store.writes and record(ctx.store, 3)["status"] == revisions.SUCCEEDED
 
 
 def test_amend_prepare_is_a_value(ctx):

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from mistral_lib import actions
 
-from tripleo_plan_actions.actions import pauses
+from tripleo_plan_actions import pauses
 from tripleo_plan_actions.core import policy
 from tripleo_plan_actions.errors import PlanError, ServiceError, Unauthenticated
 from tripleo_plan_actions.services import connections
@@ -28,7 +28,7 @@ LOG = logging.getLogger(__name__)
 
 class PlanAction(actions.Action):
     """Base class of the pack's actions; ``entry_point``: its name in Mistral, where a test may
-    pause it (:mod:`~tripleo_plan_actions.actions.pauses`)."""
+    pause it (:mod:`~tripleo_plan_actions.pauses`)."""
 
     entry_point = ""
     #: what the pack's policy asks of the caller's roles (:mod:`tripleo_plan_actions.core.policy`)

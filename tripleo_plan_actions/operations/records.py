@@ -60,6 +60,19 @@ def closing(newest: Mapping[str, Any] | None, execution_state: str | None, now: 
     return history.interrupt(newest, execution_state, now, forced=forced)
 
 
+def close(store: PlanStore, plan: str, record: Mapping[str, Any], files: Mapping[str, bytes]) -> None:
+    """Store ``record`` (a stale pending record, as :func:`closing` returned it) once what its
+    operation may have half-written is repaired: the plan's file objects are made equal to
+    ``files``, the plan as its archive (the commit point) holds it.  The record's message names
+    the files put back.  Requests: 1 listing (+ the repair) + 1 PUT."""
+    repaired = store.repair(plan, files)
+    if repaired:
+        shown = ", ".join(repaired[:5]) + (f" and {len(repaired) - 5} more" if len(repaired) > 5 else "")
+        record = {**record, "message": f"{record.get('message', '')}; the next operation put back "
+                                       f"{len(repaired)} plan file(s) it had half-written: {shown}"}
+    store.put_revision(plan, record)
+
+
 def as_read(mistral: Any, records: list[dict[str, Any]], now: str) -> list[dict[str, Any]]:
     """``records`` as a reader should see them: a pending record whose execution is over is shown
     ``interrupted`` with the reason (computed, not stored: the next operation stores it).

@@ -84,7 +84,7 @@ def prepare(operation: str, request: WithFiles, state: StackState, stamp: Stamp,
     new = {REPLAY_INPUT: replay} if replay is not None and record["replay"] != (state.base or {}).get("replay") else {}
     return StackOperation(plan=request.plan, operation=operation, dry_run=request.dry_run, record=record,
                           call=HeatCall(action, arguments, request.timeout), stack=state.stack, close=close,
-                          inputs=new, plan_write=plan_write)
+                          inputs=new, plan_write=plan_write, stored=state.files)
 
 
 def _checked(request: WithFiles, files: Mapping[str, bytes], arguments: Mapping[str, Any],

@@ -158,6 +158,8 @@ class StackOperation:
     plan_write: tuple[dict[str, bytes], dict[str, bytes]] | None = None
     history_limit: int | None = None
     rerun: bool = False
+    #: the plan as stored (its archive): what closing ``close`` repairs the plan's objects to
+    stored: dict[str, bytes] = dataclasses.field(default_factory=dict)
 
     @property
     def environments(self) -> list[str]:
@@ -288,7 +290,7 @@ def perform(op: StackOperation, ctx: Context) -> dict[str, Any]:
         return {**result, "preview": preview(op, ctx)}
     store = ctx.store
     if op.close is not None:
-        store.put_revision(op.plan, op.close)
+        records.close(store, op.plan, op.close, op.stored)
     if op.plan_write is not None:
         store.write(op.plan, *op.plan_write)
     if op.inputs:

@@ -28,7 +28,8 @@ def prepare(request: Request, state: stack.StackState, stamp: stack.Stamp) -> st
                                   project=stamp.project,
                                   environments=[], message=f"undeploy of {request.plan}")
     return stack.StackOperation(plan=request.plan, operation=OPERATION, dry_run=request.dry_run, record=record,
-                                call=stack.HeatCall("delete", {}, request.timeout), stack=state.stack, close=close)
+                                call=stack.HeatCall("delete", {}, request.timeout), stack=state.stack, close=close,
+                                stored=state.files)
 
 
 def start(request: Request, ctx: Context) -> dict[str, Any]:

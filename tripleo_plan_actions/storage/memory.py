@@ -28,6 +28,10 @@ class MemoryPlanStore:
         self.exports: dict[str, bytes] = {}
         self.writes: list[tuple[str, str]] = []
         self.fail_on: set[str] = set()
+        #: what a killed create left (``unfinished``): a test puts ``{plan: {"execution": ...}}``
+        self.left: dict[str, dict[str, Any]] = {}
+        #: the paths a killed write left differing from the archive (``repair`` puts them back)
+        self.half_written: dict[str, builtins.list[str]] = {}
 
     def _check(self, method: str, name: str = "") -> None:
         if method in self.fail_on:
@@ -47,15 +51,15 @@ class MemoryPlanStore:
         return sorted(self.plans)
 
     def exists(self, name: str) -> bool:
-        return name in self.plans
+        return name in self.plans or name in self.left
 
     def load(self, name: str) -> dict[str, bytes]:
         self._check("load", name)
         return dict(self._plan(name))
 
-    def create(self, name: str, files: Mapping[str, bytes]) -> None:
+    def create(self, name: str, files: Mapping[str, bytes], owner: str | None = None) -> None:
         check_name(name)
-        if name in self.plans:
+        if name in self.plans or name in self.left:
             raise PlanExists(f"plan {name} already exists")
         self._wrote("create", name)
         self.plans[name] = dict(files)
@@ -73,7 +77,20 @@ class MemoryPlanStore:
         stored.update(new)
         return {"written": changed, "deleted": gone}
 
+    def unfinished(self, name: str) -> dict[str, Any] | None:
+        return self.left.get(name)
+
+    def repair(self, name: str, files: Mapping[str, bytes]) -> builtins.list[str]:
+        self._check("repair", name)  # the plan and its archive are one dict here: only what a test left
+        repaired = self.half_written.pop(name, [])
+        if repaired:
+            self._wrote("repair", name)
+        return repaired
+
     def delete(self, name: str) -> int:
+        if self.left.pop(name, None) is not None:
+            self._wrote("delete", name)
+            return 0
         files = self._plan(name)
         self._wrote("delete", name)
         removed = len(files) + 1 + len(self.input_store[name]) + len(self.records[name])

@@ -34,11 +34,21 @@ class PlanStore(Protocol):
     def load(self, name: str) -> dict[str, bytes]:
         """The plan's files (PlanNotFound when there is no such plan)."""
 
-    def create(self, name: str, files: Mapping[str, bytes]) -> None:
-        """Create the plan with ``files`` (PlanExists when it exists); nothing is left on failure."""
+    def create(self, name: str, files: Mapping[str, bytes], owner: str | None = None) -> None:
+        """Create the plan with ``files`` for execution ``owner`` (PlanExists when it exists);
+        nothing is left on failure, and what a killed create left is recognised by :meth:`unfinished`."""
+
+    def unfinished(self, name: str) -> dict[str, Any] | None:
+        """What a create killed before its end left of plan ``name``: ``{"execution": <the creating
+        execution or None>}``; None for a whole plan, no plan, or containers another tool made."""
 
     def write(self, name: str, old: Mapping[str, bytes], new: Mapping[str, bytes]) -> dict[str, builtins.list[str]]:
         """Make stored plan ``old`` into ``new`` whole, or leave it as it was; ``{written, deleted}``."""
+
+    def repair(self, name: str, files: Mapping[str, bytes]) -> builtins.list[str]:
+        """Make the plan's file objects equal ``files`` (what its archive, the commit point, holds)
+        after an operation was killed between writing them and the archive; the paths put back or
+        removed."""
 
     def delete(self, name: str) -> int:
         """Delete the plan, its inputs and records; how many objects went (PlanNotFound)."""

@@ -15,6 +15,7 @@ is undone before the error is raised, so a plan is never left half-written.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import urllib.error
@@ -22,6 +23,7 @@ import urllib.parse
 import urllib.request
 from typing import Any, Iterable, Mapping
 
+from tripleo_plan_actions import pauses
 from tripleo_plan_actions.core import archive as archives
 from tripleo_plan_actions.core.plan import PlanExists, PlanNotFound, check_name, sha256
 from tripleo_plan_actions.errors import PlanBusy, PlanError, PlanInputError, ServiceError
@@ -33,6 +35,8 @@ REVISIONS = "revisions/"
 UPLOADS = "tripleo-plan-uploads"
 EXPORTS = "tripleo-plan-exports"
 PLAN_METADATA = {"X-Container-Meta-Usage-Tripleo": "plan"}
+#: On the records' container: the execution that created the plan (see SwiftPlanStore.unfinished).
+CREATOR = "X-Container-Meta-Tripleo-Plan-Execution"
 #: Above this many files a write goes as one extract-archive request instead of one PUT each.
 BULK_THRESHOLD = 4
 #: Swift's default (and usual maximum) number of entries per listing page.
@@ -157,23 +161,44 @@ class SwiftPlanStore:
             raise ServiceError(f"Swift refused to read plan {name}: {error.http_status} {error.http_reason}") from error
         return archives.read_archive(data, max_total_bytes=1 << 40)
 
-    def create(self, name: str, files: Mapping[str, bytes]) -> None:
+    def create(self, name: str, files: Mapping[str, bytes], owner: str | None = None) -> None:
         """Create plan ``name`` with ``files``; on any failure remove what was written.
 
-        Requests: account listing, 2 container PUTs, 1 extract-archive, 1 archive PUT.
+        The records' container comes first, marked with ``owner`` (the creating execution), and
+        revision 1 (written by the caller) last: what a create killed in between leaves is
+        recognised by :meth:`unfinished`.  Requests: account listing, 2 container PUTs, 1
+        extract-archive, 1 archive PUT.
         """
         check_name(name)
         if self.exists(name):
             raise PlanExists(f"plan {name} already exists")
         try:
+            self._call(f"create container {side(name)}", self.swift.put_container, side(name),
+                       headers={CREATOR: owner or ""})
             self._call(f"create container {name}", self.swift.put_container, name, headers=PLAN_METADATA)
-            self._call(f"create container {side(name)}", self.swift.put_container, side(name))
             self.extract(name, files)
+            pauses.hold(pauses.COMMIT)  # a fault test's kill (inert unless asked for)
             self._call(f"store plan {name}", self.swift.put_object, side(name), BUNDLE,
                        archives.write_archive(files), content_type="application/gzip")
         except BaseException:
             self._remove(name, paths=[f"{name}/{p}" for p in files])
             raise
+
+    def unfinished(self, name: str) -> dict[str, Any] | None:
+        """``{"execution": ...}`` when plan ``name``'s records' container exists without revision 1
+        (a create or import killed before its end), else None; a container ``name`` alone (another
+        tool's plan) is never unfinished.  Requests: 1 HEAD, 1 listing when the container exists."""
+        from swiftclient.exceptions import ClientException
+
+        try:
+            headers = self.swift.head_container(side(name))
+        except ClientException as error:
+            if error.http_status == 404:
+                return None
+            raise ServiceError(f"Swift refused to read container {side(name)}: {error.http_status}") from error
+        if 1 in self.revision_numbers(name):
+            return None
+        return {"execution": headers.get(CREATOR.lower()) or None}
 
     def write(self, name: str, old: Mapping[str, bytes], new: Mapping[str, bytes]) -> dict[str, list[str]]:
         """Make stored plan ``old`` into ``new``: changed files, then the plan archive (the commit).
@@ -190,6 +215,7 @@ class SwiftPlanStore:
             self._put_files(name, changed)
             if gone:
                 self.bulk_delete(f"{name}/{p}" for p in gone)
+            pauses.hold(pauses.COMMIT)  # a fault test's kill (inert unless asked for)
             self._call(f"store plan {name}", self.swift.put_object, side(name), BUNDLE,
                        archives.write_archive(new), content_type="application/gzip")
         except BaseException:
@@ -203,6 +229,21 @@ class SwiftPlanStore:
                 pass  # the original error says more; the archive (source of truth) was not replaced
             raise
         return {"written": sorted(changed), "deleted": sorted(gone)}
+
+    def repair(self, name: str, files: Mapping[str, bytes]) -> list[str]:
+        """Make container ``name``'s objects equal ``files`` (names and MD5 ETags); the paths put
+        back or removed.  For an operation killed between a plan's files and its archive (only the
+        next operation on the plan, closing that one's record, calls this).  Requests: 1 listing,
+        then only what differs: 1 PUT each (1 extract-archive above 4 files), 1 bulk-delete."""
+        listed = {entry["name"]: entry.get("hash") for entry in
+                  self._listing(f"list {name}", self.swift.get_container, name)}
+        differ = {path: content for path, content in files.items()
+                  if listed.get(path) != hashlib.md5(content, usedforsecurity=False).hexdigest()}
+        extra = sorted(path for path in listed if path not in files)
+        self._put_files(name, differ)
+        if extra:
+            self.bulk_delete(f"{name}/{path}" for path in extra)
+        return sorted([*differ, *extra])
 
     def _put_files(self, name: str, files: Mapping[str, bytes]) -> None:
         if len(files) > BULK_THRESHOLD:

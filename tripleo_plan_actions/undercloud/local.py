@@ -112,9 +112,9 @@ class LocalUndercloud:
 
     @property
     def pause_dir(self) -> Path:
-        """Where a test asks the production profile's executors to hold an action
-        (:mod:`tripleo_plan_actions.actions.pauses`)."""
-        from tripleo_plan_actions.undercloud.production.mistral import PAUSES
+        """Where a test asks the actions (Mistral's executors) to hold at a point
+        (:mod:`tripleo_plan_actions.pauses`)."""
+        from tripleo_plan_actions.undercloud.mistral import PAUSES
 
         return self.state_dir / "mistral" / PAUSES
 

@@ -16,8 +16,10 @@ import configparser
 import io
 from pathlib import Path
 
+from tripleo_plan_actions import pauses
 from tripleo_plan_actions.undercloud.service import ServiceSpec
 
+PAUSES = "pauses"  # under Mistral's state directory, in both profiles
 SERVER_MODULE = "tripleo_plan_actions.undercloud.servers.mistral_server"
 
 
@@ -98,6 +100,8 @@ def prepare(
     _config(state_dir, port, database_url).write(text)
     conf_file.write_text(text.getvalue(), encoding="utf-8")
     endpoint = f"http://127.0.0.1:{port}/v2"
+    pause_dir = state_dir / PAUSES  # where the fault tests ask the actions to hold (pauses.py)
+    pause_dir.mkdir(exist_ok=True)
     return ServiceSpec(
         name="mistral",
         argv=(
@@ -109,6 +113,7 @@ def prepare(
             "PYTHONPATH": str(Path(repo_root).absolute()),
             "TRIPLEO_PLAN_ACTIONS_CONFIG": str(Path(pack_config).absolute()),
             "PYTHONUNBUFFERED": "1",
+            pauses.ENVIRONMENT: str(pause_dir),
             # Fewer glibc malloc arenas for a process with dozens of threads: less RSS.
             "MALLOC_ARENA_MAX": "2",
         },

@@ -101,11 +101,12 @@ def prepare(request: Request, state: State, stamp: stack.Stamp) -> Amendment:
 
 
 def perform(amendment: Amendment, ctx: Context) -> dict[str, Any]:
-    """Close the stale record, keep the inputs, write the record pending, the plan, the record
-    completed; then prune.  A failed plan write completes the record ``failed`` and is raised."""
+    """Close the stale record (repairing what it half-wrote), keep the inputs, write the record
+    pending, the plan, the record completed; then prune.  A failed plan write completes the record
+    ``failed`` and is raised."""
     store, plan, record = ctx.store, amendment.plan, amendment.record
     if amendment.close is not None:
-        store.put_revision(plan, amendment.close)
+        records.close(store, plan, amendment.close, amendment.old)
     if amendment.inputs:
         store.store_inputs(plan, amendment.inputs)
     store.put_revision(plan, record, new=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from tripleo_plan_actions.core import revisions
-from tripleo_plan_actions.errors import PlanError
+from tripleo_plan_actions.core import history, revisions
+from tripleo_plan_actions.errors import PlanBusy, PlanError, PlanExists
 from tripleo_plan_actions.operations import inputs as operator_inputs, records
 from tripleo_plan_actions.operations.context import Context
 from tripleo_plan_actions.operations.stack import Stamp
@@ -34,11 +34,17 @@ def prepared(plan: str, files: dict[str, bytes], kept: dict[str, bytes], stamp: 
 
 
 def perform(new: NewPlan, ctx: Context) -> dict[str, Any]:
-    """Create the plan (PlanExists when it exists: nothing is touched), keep its inputs and write
-    revision 1 ``succeeded``; if either fails the plan is removed again (no plan without its first
-    revision) and the original error raised.  Returns ``new.result``."""
+    """Create the plan (PlanExists when it exists: nothing is touched; what a killed create left is
+    removed first, see :func:`clear_unfinished`), keep its inputs and write revision 1
+    ``succeeded``; if either fails the plan is removed again (no plan without its first revision)
+    and the original error raised.  Returns ``new.result``."""
     store = ctx.store
-    store.create(new.plan, new.files)
+    try:
+        store.create(new.plan, new.files, owner=ctx.execution)
+    except PlanExists:
+        if not clear_unfinished(ctx, new.plan):
+            raise
+        store.create(new.plan, new.files, owner=ctx.execution)
     try:
         if new.inputs:
             store.store_inputs(new.plan, new.inputs)
@@ -51,3 +57,20 @@ def perform(new: NewPlan, ctx: Context) -> dict[str, Any]:
             pass  # the original failure says more (the same service is likely down)
         raise
     return new.result
+
+
+def clear_unfinished(ctx: Context, plan: str) -> bool:
+    """Remove what a create (or import) killed before its end left of ``plan`` (containers without
+    revision 1): True when there was such a rest, now removed; False when the plan is whole or
+    another tool's.  PlanBusy, naming it, while the creating execution still runs.  Requests: Swift
+    1-2 (+ those of a delete), Mistral 1."""
+    left = ctx.store.unfinished(plan)
+    if left is None:
+        return False
+    owner = left.get("execution")
+    state = ctx.mistral.execution_state(owner) if owner and owner != ctx.execution else None
+    if state is not None and state not in history.FINAL_STATES:
+        raise PlanBusy(f"plan {plan} is being created by Mistral execution {owner} ({state}); "
+                       "try again when it has ended")
+    ctx.store.delete(plan)
+    return True

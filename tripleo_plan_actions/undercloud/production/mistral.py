@@ -29,13 +29,13 @@ import io
 import subprocess
 from pathlib import Path
 
-from tripleo_plan_actions.actions import pauses
+from tripleo_plan_actions import pauses
+from tripleo_plan_actions.undercloud.mistral import PAUSES
 from tripleo_plan_actions.undercloud.production.keystone import Identity
 from tripleo_plan_actions.undercloud.service import ServiceSpec
 from tripleo_plan_actions.undercloud.supervisor import ServiceFailed
 
 EXECUTORS = ("mistral-executor-1", "mistral-executor-2")
-PAUSES = "pauses"  # under Mistral's state directory
 PROCESSES = ("mistral-engine", *EXECUTORS, "mistral-api")
 API_WSGI = "tripleo_plan_actions.undercloud.servers.mistral_api_wsgi:application"
 
@@ -130,7 +130,7 @@ def specs(state_dir: Path, port: int, bin_dir: Path, repo_root: Path, pack_confi
     conf = state_dir / "mistral.conf"
     env = {"PYTHONPATH": str(repo_root), "PYTHONUNBUFFERED": "1", "MALLOC_ARENA_MAX": "2"}
     server = str(bin_dir / "mistral-server")
-    # where the lost-executor tests ask an executor to hold an action (actions/pauses.py)
+    # where the lost-executor tests ask an executor to hold an action (tripleo_plan_actions/pauses.py)
     pause_dir = state_dir / PAUSES
     pause_dir.mkdir(exist_ok=True)
     engine_log = state_dir / "mistral-engine.log"
