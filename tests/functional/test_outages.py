@@ -68,15 +68,6 @@ def wait_for_step(client, execution, step, timeout=120):
         time.sleep(0.2)
 
 
-def deploying(client, plan):
-    """Create ``plan`` and start a deploy that takes a few seconds; return once Heat works on it."""
-    client.run("tripleo_plan.plan.create", {"plan": plan, "templates_dir": str(EXAMPLE)})
-    execution = client.start("tripleo_plan.deploy.deploy", {"plan": plan, "environments": [SLOW_ENV],
-                                       "user_files": SLOW_FILES})["id"]
-    wait_for_step(client, execution, "wait")
-    return execution
-
-
 def test_heat_down_when_an_operation_starts_writes_nothing(cloud, client):
     plan = "heatless"
     client.run("tripleo_plan.plan.create", {"plan": plan, "templates_dir": str(EXAMPLE)})
