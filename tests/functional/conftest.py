@@ -3,8 +3,8 @@
 
 The profile is ``$TRIPLEO_PLAN_PROFILE`` (tox: ``functional`` embedded, ``functional-production``).
 ``test_production_profile.py`` is about the production profile's processes only: it is not collected
-at all on another profile (so it can never pass there by being skipped); ``test_concurrency.py``
-and ``test_outages.py`` run on the embedded profile only (their cost; see EMBEDDED_ONLY).  ``keystone/`` is collected
+at all on another profile (so it can never pass there by being skipped); a few modules run on the
+embedded profile only (their cost, or no undercloud at all; see EMBEDDED_ONLY).  ``keystone/`` is collected
 only with ``$TRIPLEO_PLAN_KEYSTONE`` (tox ``functional-keystone``), and then NOTHING else here is:
 the other modules talk to the services without authentication."""
 from pathlib import Path
@@ -18,7 +18,9 @@ PRODUCTION_ONLY = ["test_production_profile.py", "test_lost_executor.py", "test_
 # Proven once, on the faster profile (CI's time): 50 same-instant pairs and 20 plans back to back
 # cost ~7 min embedded and ~14 min on production (the lock they prove is the same Mistral
 # environment on both); the fault matrix restarts whole services (production: test_lost_executor).
-EMBEDDED_ONLY = ["test_concurrency.py", "test_outages.py"]
+# The renderer against THT's and the merge against Heat's own code use no undercloud at all.
+EMBEDDED_ONLY = ["test_concurrency.py", "test_outages.py", "test_render_matches_tht.py",
+                 "test_environment_matches_heat.py"]
 if profiles.keystone_from_environment():
     collect_ignore = sorted(path.name for path in Path(__file__).parent.glob("test_*.py"))
 else:
