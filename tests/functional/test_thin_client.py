@@ -291,3 +291,59 @@ def test_ctrl_c_stops_watching_not_the_operation(undercloud, plan_client, tmp_pa
     watched = cli(undercloud, "watch", execution, "-f", "json")
     assert watched.returncode == 0, watched.stderr
     assert json.loads(watched.stdout)["stack_status"] == "CREATE_COMPLETE"
+
+
+def test_an_old_openstack_overcloud_deploy_command_line_is_one_execution(undercloud, plan_client, heat, swift,
+                                                                         tmp_path):
+    """``openstack overcloud deploy`` replaced by ``tripleo-plan deploy``: --stack, -r, -e,
+    --environment-directory (and the default ~/.tripleo/environments), --answers-file (its
+    templates: the -e file inside them is the plan's), -t, --skip-deploy-identifier; the plan
+    amended and the stack created in ONE execution, the environment files in tripleoclient's
+    order.  Then the DeployIdentifier: new for an update without --skip-deploy-identifier, kept
+    by one with it."""
+    import json
+
+    plan_client.create_plan("old-cli", templates_dir=str(EXAMPLE))
+
+    def env(path, cloud):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"parameter_defaults:\n  CloudName: {cloud}\n")
+        return str(path)
+
+    home = env(tmp_path / "home/.tripleo/environments/home.yaml", "home.example.com")
+    listed = [env(tmp_path / "dir/2.yaml", "two.example.com"), env(tmp_path / "dir/1.yaml", "one.example.com")]
+    answered = env(tmp_path / "answered.yaml", "answered.example.com")
+    given = env(tmp_path / "given.yaml", "given.example.com")
+    (tmp_path / "answers.yaml").write_text(f"templates: {EXAMPLE}\nenvironments: [{answered}]\n")
+    roles = (EXAMPLE / "roles_data.yaml").read_text().replace("Compute role\n  CountDefault: 1",
+                                                             "Compute role\n  CountDefault: 2")
+    (tmp_path / "roles.yaml").write_text(roles)
+    counter = Counter(undercloud)
+    counter.mark()
+    done = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "tripleo-plan"), "deploy", "--stack", "old-cli",
+         "-r", str(tmp_path / "roles.yaml"), "-e", given, "-e", str(EXAMPLE / "environments/debug.yaml"),
+         "--environment-directory", str(tmp_path / "dir"), "--answers-file", str(tmp_path / "answers.yaml"),
+         "-t", "10", "--skip-deploy-identifier", "--no-progress", "-f", "json"],
+        env=dict(os.environ, **undercloud.client_environment(), HOME=str(tmp_path / "home")), text=True,
+        capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert counter.counts()["mistral_execution_create"] == [("POST", "/v2/executions")]
+    # directories (the default first, each sorted), the answers file's, then -e in order
+    assert result["environments"] == ["overcloud-resource-registry-puppet.yaml", home, *sorted(listed), answered,
+                                      given, "environments/debug.yaml"]
+    assert result["revision"] == 2 and result["stack_status"] == "CREATE_COMPLETE"
+    assert result["outputs"]["CloudName"] == "given.example.com" and result["outputs"]["Debug"] is True
+    assert len(result["outputs"]["ComputeServers"]) == 2  # the roles file, deployed
+    assert swift.get_object("old-cli", "roles_data.yaml")[1].decode() == roles
+    assert [r["operation"] for r in plan_client.history("old-cli")] == ["deploy", "create"]  # one revision
+    assert heat.stacks.get("old-cli").parameters["DeployIdentifier"] == ""
+    stack = heat.stacks.get("old-cli")
+    assert int(stack.timeout_mins) == 10
+
+    plan_client.update("old-cli")
+    new = heat.stacks.get("old-cli").parameters["DeployIdentifier"]
+    assert new.isdigit()
+    plan_client.update("old-cli", skip_deploy_identifier=True)
+    assert heat.stacks.get("old-cli").parameters["DeployIdentifier"] == new

@@ -64,7 +64,8 @@ class MemoryStacks:
         found = self.stacks.get(name)
         if found is None or found["status"] == "DELETE_COMPLETE":
             return None
-        return Stack(name, found["id"], found["status"], found["reason"], found["since"])
+        return Stack(name, found["id"], found["status"], found["reason"], found["since"],
+                     _deploy_identifier(found["arguments"]))
 
     def create(self, name: str, arguments: Mapping[str, Any], timeout: int) -> str:
         self._check(f"create stack {name}")
@@ -110,6 +111,18 @@ class MemoryStacks:
         found = self.stacks[name]
         found["status"] = status or found["status"].replace("IN_PROGRESS", "COMPLETE")
         found["reason"] = reason
+
+
+def _deploy_identifier(arguments: Mapping[str, Any]) -> str | None:
+    """The DeployIdentifier the stack was last sent (Heat's stack parameter), from its arguments."""
+    import yaml
+
+    from tripleo_plan_actions.core.environment import PARAMETERS_ENVIRONMENT
+
+    content = (arguments.get("files") or {}).get(PARAMETERS_ENVIRONMENT)
+    value = ((yaml.safe_load(content) or {}).get("parameter_defaults") or {}).get("DeployIdentifier") \
+        if content else None
+    return None if value is None else str(value)
 
 
 def context(store: MemoryPlanStore | None = None, execution: str = "exec-1", user: str = "admin") -> Context:

@@ -41,6 +41,20 @@ class SizedFiles(LocalFiles):
         return super().__getitem__(path)
 
 
+class _Overlay(SizedFiles):
+    """:class:`SizedFiles` with some files made in memory (``{absolute path: bytes}``) over the disk."""
+
+    def __init__(self, made: Mapping[str, bytes]) -> None:
+        super().__init__()
+        self.made = dict(made)
+
+    def __getitem__(self, path: str) -> bytes:
+        return self.made[path] if path in self.made else super().__getitem__(path)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.made or super().__contains__(path)
+
+
 def _check_tree(directory: str) -> None:
     """Refuse a local templates tree with a file over the per-file limit, or over the plan's
     limits, from the sizes alone (stat), before any file is read; files left out as read_tree
@@ -189,18 +203,22 @@ DEFAULT_TEMPLATES = "/usr/share/openstack-tripleo-heat-templates"
 TEMPLATES_ENV = "TRIPLEO_PLAN_TEMPLATES"
 #: The inputs every stack operation's workflow takes (besides ``plan``).
 COMMON_INPUTS = frozenset({"dry_run", "timeout", "force_unlock", "history_limit"})
-_FILES = frozenset({"environments", "parameters", "remove_environments", "strict"})
+_FILES = frozenset({"environments", "parameters", "remove_environments", "strict", "skip_deploy_identifier"})
 _REPLAYING = _FILES | {"reset_environments", "reset_parameters", "unset_parameters"}
 #: What else each ``tripleo_plan.deploy.<operation>`` takes from the client (the shipping of
 #: ``environments`` adds ``user_files``, ``user_upload`` and ``local_templates_dir``); checked
 #: against the workbook by tests/unit/test_client.py.
 OPERATION_INPUTS: dict[str, frozenset[str]] = {
-    "deploy": _FILES, "update": _REPLAYING, "upgrade": _REPLAYING | {"templates_dir"},
+    "deploy": _FILES | {"roles_data", "network_data", "plan_environment"},
+    "update": _REPLAYING, "upgrade": _REPLAYING | {"templates_dir"},
     "scale": _REPLAYING | {"role_counts"}, "rollback": frozenset({"to"}), "undeploy": frozenset()}
 
 
 #: The client's option names that the workflows call otherwise.
 _OPTION_INPUTS = {"timeout_minutes": "timeout", "rollback_to": "to"}
+#: The client's file options read into a workflow input (deploy's ``-r``, ``-n`` and ``-p``).
+_FILE_OPTIONS = {"roles_file": "roles_data", "networks_file": "network_data",
+                 "plan_environment_file": "plan_environment"}
 
 
 def _given(value: Any) -> bool:
@@ -383,36 +401,65 @@ class PlanClient:
                          **options: Any) -> dict[str, Any]:
         """The input of ``tripleo_plan.deploy.<operation>``: the ``-e`` files resolved and shipped
         (inline, or ONE archive upload when they are large or binary) and the ``options`` that
-        operation takes (:data:`OPERATION_INPUTS`; ``timeout_minutes`` is its ``timeout``).  An
-        option it does not take, given a value, raises PlanInputError naming it; a missing
-        environment file (or a file it references) raises MissingUserFile: before anything is sent."""
+        operation takes (:data:`OPERATION_INPUTS`; ``timeout_minutes`` is its ``timeout``;
+        ``roles_file``, ``networks_file`` and ``plan_environment_file`` are read into
+        ``roles_data``, ``network_data`` and ``plan_environment``, the last one's
+        ``parameter_defaults`` shipped as an environment file after the ``-e`` files:
+        :func:`~tripleo_plan_actions.client.deploy_options.plan_environment`).  An option it does
+        not take, given a value, raises PlanInputError naming it; a missing file (or a file it
+        references) raises MissingUserFile or PlanInputError: before anything is sent."""
         if operation not in OPERATION_INPUTS:
             raise PlanInputError(f"operation {operation!r} is not one of {', '.join(OPERATION_INPUTS)}")
         takes = OPERATION_INPUTS[operation]
         options = {_OPTION_INPUTS.get(k, k): v for k, v in options.items()}
         given = {k: v for k, v in options.items() if _given(v)}
-        refused = sorted(set(given) - takes - COMMON_INPUTS) + (["environments"] if environments and
-                                                                 "environments" not in takes else [])
+        refused = sorted({_FILE_OPTIONS.get(k, k) for k in given} - takes - COMMON_INPUTS) + (
+            ["environments"] if environments and "environments" not in takes else [])
         if refused:
             raise PlanInputError(f"{operation} does not take {', '.join(refused)}")
+        extra = self._read_file_options(given)
         inputs: dict[str, Any] = {"plan": plan, **{k: _plain(v) for k, v in given.items()}}
         if inputs.get("templates_dir"):
             inputs["templates_dir"] = os.path.abspath(inputs["templates_dir"])
         if "environments" in takes:
-            inputs.update(self._shipped(environments, inputs.pop("parameters", None)))
+            inputs.update(self._shipped(environments, inputs.pop("parameters", None), extra))
         return inputs
 
-    def _shipped(self, environments: Sequence[str], parameters: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    @staticmethod
+    def _read_file_options(given: dict[str, Any]) -> dict[str, bytes]:
+        """Replace ``given``'s file options by what the workflow takes (in place); the extra user
+        environment a ``-p`` file's ``parameter_defaults`` make (``{path: content}``)."""
+        from tripleo_plan_actions.client import deploy_options
+
+        extra: dict[str, bytes] = {}
+        for option in ("roles_file", "networks_file"):
+            if option in given:
+                given[_FILE_OPTIONS[option]] = _read_text(given.pop(option))
+        if "plan_environment_file" in given:
+            path = os.path.abspath(given.pop("plan_environment_file"))
+            try:
+                content = SizedFiles()[path]
+            except KeyError:
+                raise MissingUserFile(path) from None
+            given["plan_environment"], defaults = deploy_options.plan_environment(path, content)
+            if defaults is not None:
+                extra[path] = defaults
+        return extra
+
+    def _shipped(self, environments: Sequence[str], parameters: Mapping[str, Any] | None = None,
+                 extra: Mapping[str, bytes] | None = None) -> dict[str, Any]:
         """``environments``, ``user_files``, ``parameters`` (when given) and, when needed,
-        ``local_templates_dir`` and ``user_upload``.  A secret never goes inline: a user file that
-        sets one, or a secret among ``parameters``, sends everything in the archive
-        (:func:`tripleo_plan_actions.core.references.ship`)."""
+        ``local_templates_dir`` and ``user_upload``.  ``extra``: user environments made here
+        (``{path: content}``, not read from the disk), added after ``environments``.  A secret
+        never goes inline: a user file that sets one, or a secret among ``parameters``, sends
+        everything in the archive (:func:`tripleo_plan_actions.core.references.ship`)."""
         from tripleo_plan_actions.core import references
 
         cwd = self.cwd or os.getcwd()
-        local = SizedFiles()
+        local = _Overlay(extra or {})
         templates = os.path.abspath(self.templates_dir) if self.templates_dir else None
         classified = [references.classify(e, cwd, templates, local) for e in environments]
+        classified += [references.Environment("user", path) for path in (extra or {})]
         closure = references.user_file_closure([e.path for e in classified if e.source == "user"], local, templates)
         shipment = references.ship(classified, closure, local, self.inline_limit, parameters)
         inputs: dict[str, Any] = {"environments": shipment.environments, "user_files": shipment.user_files}

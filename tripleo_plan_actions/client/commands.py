@@ -20,9 +20,13 @@ from cliff.command import Command
 from cliff.lister import Lister
 from cliff.show import ShowOne
 
+from tripleo_plan_actions.client import deploy_options
 from tripleo_plan_actions.core import bounded_yaml
 from tripleo_plan_actions.core.history import FINAL_STATES
 from tripleo_plan_actions.errors import PlanInputError
+
+#: ``--templates`` given without a value (tripleoclient's default tree on the undercloud).
+DEFAULT_TEMPLATES = "/usr/share/openstack-tripleo-heat-templates"
 
 
 class Data(columns.FormattableColumn):
@@ -315,35 +319,28 @@ class PlanDelete(Watching, ShowOne):
 
 
 class Operation(Watching, ShowOne):
-    """Base of deploy, update, upgrade, scale, rollback and undeploy: ONE workflow execution."""
+    """Base of deploy, update, upgrade, scale, rollback and undeploy: ONE workflow execution.
+
+    ``openstack overcloud deploy``'s options are taken as tripleoclient took them (README: the
+    table of its options): ``--stack``, ``-t``, ``--answers-file``, ``--environment-directory``,
+    ``--templates`` with or without a value, ``--skip-deploy-identifier``; ``-r``, ``-n`` and
+    ``-p`` at deploy (the plan amended first, in the same execution)."""
 
     operation = ""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
         parser = super().get_parser(prog_name)
-        parser.add_argument("name", metavar="PLAN")
+        parser.add_argument("name", metavar="PLAN", nargs="?", help="the plan (and stack) name; or --stack")
+        parser.add_argument("--stack", metavar="NAME", help="the plan (and stack) name, as tripleoclient's "
+                                                            "--stack (default overcloud)")
         if self.operation in ("rollback", "undeploy"):
             parser.set_defaults(environment=[], parameter=[], role_count=[], remove_env=[], reset_env=False,
                                 reset_parameters=False, unset_parameter=[], templates=None, templates_dir=None,
-                                strict=False)
+                                strict=False, answers_file=None, environment_directories=[], roles_file=None,
+                                networks_file=None, plan_environment_file=None, skip_deploy_identifier=False)
         else:
-            parser.add_argument("-e", "--environment-file", dest="environment", action="append", default=[],
-                                metavar="FILE",
-                                help="an environment file, many times: a path inside the templates directory "
-                                     "(or relative to the plan) is the plan's own file; any other is a user "
-                                     "file, shipped with the files it references")
-            parser.add_argument("--parameter", action="append", default=[], metavar="NAME=YAML")
-            parser.add_argument("--unset-parameter", action="append", default=[], metavar="NAME")
-            parser.add_argument("--reset-parameters", action="store_true", help="forget the tracked parameters")
-            parser.add_argument("--role-count", action="append", default=[], metavar="ROLE=N")
-            parser.add_argument("--remove-env", action="append", default=[], metavar="PATH")
-            parser.add_argument("--reset-env", action="store_true", help="forget the tracked environment list")
-            parser.add_argument("--strict", action="store_true",
-                                help="refuse environment files' parameter_defaults that no template of the plan "
-                                     "declares (without it they are reported as warnings)")
-            parser.add_argument("--templates", metavar="DIR",
-                                help="the local templates directory the plan was made from (default: "
-                                     "$TRIPLEO_PLAN_TEMPLATES or /usr/share/openstack-tripleo-heat-templates)")
+            _add_file_arguments(parser)
+            _add_old_arguments(parser)
             if self.operation == "upgrade":
                 parser.add_argument("--templates-dir", required=True, metavar="DIR",
                                     help="the new templates tree on the undercloud")
@@ -353,31 +350,99 @@ class Operation(Watching, ShowOne):
             parser.add_argument("--to", type=int, required=True, metavar="REVISION", dest="rollback_to")
         else:
             parser.set_defaults(rollback_to=None)
-        parser.add_argument("--dry-run", action="store_true", help="show what Heat would do; change nothing")
-        parser.add_argument("--timeout", type=int, metavar="MINUTES", help="Heat's timeout (default 240)")
-        parser.add_argument("--force-unlock", action="store_true",
-                            help="remove the plan's lock and close a pending revision as interrupted first "
-                                 "(only when nothing acts on the stack any more)")
-        parser.add_argument("--history-limit", type=int, metavar="N",
-                            help="revisions to keep (default 50; 0 keeps all)")
+        _add_common_arguments(parser)
         self.add_watch_arguments(parser)
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace):
         a = parsed_args
         plan_client = client(self)
-        if a.templates:
-            plan_client.templates_dir = os.path.abspath(a.templates)
+        plan = deploy_options.plan_name(a.name, a.stack)
+        resolved = self.resolved(a)
+        if resolved.templates:
+            plan_client.templates_dir = os.path.abspath(resolved.templates)
         result = self.watched(
-            a, plan_client.operate, a.name, self.operation, a.environment,
+            a, plan_client.operate, plan, self.operation, resolved.environments,
             parameters=_pairs(a.parameter, "--parameter"), role_counts=_pairs(a.role_count, "--role-count", int),
             remove_environments=a.remove_env, reset_environments=a.reset_env, reset_parameters=a.reset_parameters,
             unset_parameters=a.unset_parameter, dry_run=a.dry_run, templates_dir=a.templates_dir,
             rollback_to=a.rollback_to, timeout_minutes=a.timeout, force_unlock=a.force_unlock,
-            history_limit=a.history_limit, strict=a.strict)
+            history_limit=a.history_limit, strict=a.strict, roles_file=resolved.roles_file,
+            networks_file=resolved.networks_file, plan_environment_file=a.plan_environment_file,
+            skip_deploy_identifier=a.skip_deploy_identifier)
         for warning in (result.get("warnings") or []) if isinstance(result, dict) else []:
             self.app.stderr.write(f"WARNING: {warning}\n")
         return one(result)
+
+    def resolved(self, a: argparse.Namespace) -> deploy_options.Resolved:
+        """The ``-e`` list, templates, roles and networks from the options (answers file,
+        environment directories); ``-r``, ``-n`` or ``-p`` refused except at deploy.  Sends nothing."""
+        if self.operation in ("rollback", "undeploy"):
+            return deploy_options.Resolved(None, [])
+        resolved = deploy_options.resolve(
+            environments=a.environment, answers_file=a.answers_file, directories=a.environment_directories,
+            templates=a.templates, roles_file=a.roles_file, networks_file=a.networks_file)
+        if self.operation != "deploy":
+            for option, value in (("-r/--roles-file", resolved.roles_file), ("-n/--networks-file",
+                                  resolved.networks_file), ("-p/--plan-environment-file", a.plan_environment_file)):
+                if value:
+                    raise PlanInputError(
+                        f"{option} {value}: {self.operation} does not amend the plan (only deploy does, as it "
+                        "deploys): change it with tripleo-plan plan amend PLAN --file PLAN_PATH=FILE, then "
+                        f"{self.operation}")
+        return resolved
+
+
+def _add_file_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of the operations that take environment files and parameters."""
+    parser.add_argument("-e", "--environment-file", dest="environment", action="append", default=[],
+                        metavar="FILE",
+                        help="an environment file, many times: a path inside the templates directory "
+                             "(or relative to the plan) is the plan's own file; any other is a user "
+                             "file, shipped with the files it references")
+    parser.add_argument("--parameter", action="append", default=[], metavar="NAME=YAML")
+    parser.add_argument("--unset-parameter", action="append", default=[], metavar="NAME")
+    parser.add_argument("--reset-parameters", action="store_true", help="forget the tracked parameters")
+    parser.add_argument("--role-count", action="append", default=[], metavar="ROLE=N")
+    parser.add_argument("--remove-env", action="append", default=[], metavar="PATH")
+    parser.add_argument("--reset-env", action="store_true", help="forget the tracked environment list")
+    parser.add_argument("--strict", action="store_true",
+                        help="refuse environment files' parameter_defaults that no template of the plan "
+                             "declares (without it they are reported as warnings)")
+    parser.add_argument("--templates", metavar="DIR", nargs="?", const=DEFAULT_TEMPLATES,
+                        help="the local templates directory the plan was made from (without a value: "
+                             f"{DEFAULT_TEMPLATES}; default: $TRIPLEO_PLAN_TEMPLATES or that)")
+
+
+def _add_old_arguments(parser: argparse.ArgumentParser) -> None:
+    """``openstack overcloud deploy``'s options (see :mod:`~tripleo_plan_actions.client.deploy_options`)."""
+    parser.add_argument("--answers-file", metavar="FILE",
+                        help="YAML {templates: DIR, environments: [FILE, ...]}: its environments come before -e")
+    parser.add_argument("--environment-directory", dest="environment_directories", action="append", default=[],
+                        metavar="DIR", help="many times: each directory's *.yaml files, sorted, before the "
+                                            "answers file's and -e files (~/.tripleo/environments first when "
+                                            "it exists)")
+    parser.add_argument("-r", "--roles-file", metavar="FILE",
+                        help="deploy: roles_data.yaml for the plan (amended first, in the same execution)")
+    parser.add_argument("-n", "--networks-file", metavar="FILE",
+                        help="deploy: network_data.yaml for the plan (amended first, in the same execution)")
+    parser.add_argument("-p", "--plan-environment-file", metavar="FILE",
+                        help="deploy: a plan-environment.yaml: its description and environments set in the "
+                             "plan, its parameter_defaults deployed after the -e files")
+    parser.add_argument("--skip-deploy-identifier", action="store_true",
+                        help="keep the stack's DeployIdentifier, so that the software deployments are not "
+                             "run again unless their configuration changed")
+
+
+def _add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of every stack operation."""
+    parser.add_argument("--dry-run", action="store_true", help="show what Heat would do; change nothing")
+    parser.add_argument("-t", "--timeout", type=int, metavar="MINUTES", help="Heat's timeout (default 240)")
+    parser.add_argument("--force-unlock", action="store_true",
+                        help="remove the plan's lock and close a pending revision as interrupted first "
+                             "(only when nothing acts on the stack any more)")
+    parser.add_argument("--history-limit", type=int, metavar="N",
+                        help="revisions to keep (default 50; 0 keeps all)")
 
 
 class Deploy(Operation):

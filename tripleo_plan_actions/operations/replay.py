@@ -60,7 +60,7 @@ def prepare(operation: str, request: WithFiles, state: StackState, stamp: Stamp,
     templates_dir = request.local_templates_dir or (state.base or {}).get("local_templates_dir")
     arguments = environments.heat_arguments(
         files, _entries(request.plan, files, tracked, contents), user_files=user_files,
-        parameters={**parameters, "DeployIdentifier": stamp.deploy_identifier},
+        parameters={**parameters, "DeployIdentifier": deploy_identifier(request, state, stamp)},
         passwords=_passwords(files), templates_dir=templates_dir)
     digest = plans.plan_digest(files)
     warnings = _checked(request, files, arguments, parameters, digest)
@@ -74,6 +74,8 @@ def prepare(operation: str, request: WithFiles, state: StackState, stamp: Stamp,
         message=f"{operation} of {request.plan} with {len(tracked)} environment files"
                 + (f" (the inputs of revision {rollback_of})" if rollback_of is not None else ""))
     record["warnings"] = warnings
+    if request.skip_deploy_identifier:
+        record["skip_deploy_identifier"] = True
     if templates_dir:
         record["local_templates_dir"] = templates_dir
     replay = _replay_archive(record, contents)
@@ -85,6 +87,16 @@ def prepare(operation: str, request: WithFiles, state: StackState, stamp: Stamp,
     return StackOperation(plan=request.plan, operation=operation, dry_run=request.dry_run, record=record,
                           call=HeatCall(action, arguments, request.timeout), stack=state.stack, close=close,
                           inputs=new, plan_write=plan_write, stored=state.files)
+
+
+def deploy_identifier(request: WithFiles, state: StackState, stamp: Stamp) -> str:
+    """The ``DeployIdentifier`` the operation sends: the stamp's new one (Heat runs the software
+    deployments again); with ``skip_deploy_identifier`` the stack's current one, unchanged (``''``,
+    THT's default, when there is no stack yet or it has none).  Pure."""
+    if not request.skip_deploy_identifier:
+        return stamp.deploy_identifier
+    current = state.stack.deploy_identifier if state.stack is not None else None
+    return current if current is not None else ""
 
 
 def _checked(request: WithFiles, files: Mapping[str, bytes], arguments: Mapping[str, Any],

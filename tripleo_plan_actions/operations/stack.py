@@ -71,7 +71,9 @@ class WithFiles(Common):
     where the operator's copy of the plan's templates lives; ``parameters``: overrides (highest
     precedence; each must be declared by a template of the plan); ``remove_environments``: tracked
     paths to drop; ``strict``: refuse (not only report) environment files' ``parameter_defaults``
-    that no template of the plan declares.
+    that no template of the plan declares; ``skip_deploy_identifier``: send the stack's current
+    ``DeployIdentifier`` again (none yet: ``''``) instead of a new one, so that Heat does not run
+    the software deployments again (tripleoclient's ``--skip-deploy-identifier``).
     """
 
     environments: list | None = None
@@ -81,6 +83,7 @@ class WithFiles(Common):
     parameters: dict | None = None
     remove_environments: list | None = None
     strict: bool = False
+    skip_deploy_identifier: bool = False
 
 
 @dataclasses.dataclass

@@ -15,13 +15,15 @@ from tripleo_plan_actions.errors import ServiceError
 
 class Stack(NamedTuple):
     """A live stack as an operation sees it: ``ref`` is ``name/id`` (one request, no redirect);
-    ``since``: when its current action began (Heat's updated time, else its creation time)."""
+    ``since``: when its current action began (Heat's updated time, else its creation time);
+    ``deploy_identifier``: its ``DeployIdentifier`` parameter (None when its template has none)."""
 
     name: str
     id: str
     status: str
     reason: str | None
     since: str | None = None
+    deploy_identifier: str | None = None
 
     @property
     def ref(self) -> str:
@@ -52,7 +54,9 @@ class HeatStacks:
         if found is None:
             return None
         since = getattr(found, "updated_time", None) or getattr(found, "creation_time", None)
-        return Stack(name, found.id, found.stack_status, found.stack_status_reason, since)
+        identifier = (getattr(found, "parameters", None) or {}).get("DeployIdentifier")
+        return Stack(name, found.id, found.stack_status, found.stack_status_reason, since,
+                     None if identifier is None else str(identifier))
 
     def create(self, name: str, arguments: Mapping[str, Any], timeout: int) -> str:
         """Create stack ``name``; its ``name/id``.  1 request."""
