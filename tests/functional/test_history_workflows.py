@@ -189,3 +189,40 @@ def test_history_limit_prunes_revisions_but_keeps_inputs_still_referenced(client
 def test_reading_the_story_of_a_plan_that_does_not_exist(client, workflow):
     with pytest.raises(OperationFailed, match="plan nowhere does not exist$"):
         run(client, workflow, "nowhere")
+
+
+def test_a_plan_moves_with_its_story_export_import_rollback(client, heat, swift):
+    """create -> deploy -> update, exported (format 2) and imported under a new name: the history
+    reads 1 create, 2 deploy, 3 update, 4 import with the old users, times and outcomes; once the
+    new plan has its stack, a rollback to imported revision 3 deploys exactly revision 3's inputs."""
+    from tripleo_plan_actions.storage.swift import UPLOADS
+
+    plan, moved = "travels", "travelled"
+    client.run("tripleo_plan.plan.create", {"plan": plan, "templates_dir": str(EXAMPLE)})
+    run(client, "tripleo_plan.deploy.deploy", plan, parameters={"AdminPassword": ADMIN_PASSWORD},
+        environments=[{"path": "environments/debug.yaml"}])
+    run(client, "tripleo_plan.deploy.update", plan, environments=[NAME_ENV])
+    third = stack_environment(heat, plan)
+    exported = run(client, "tripleo_plan.plan.export", plan)
+    _, data = swift.get_object(exported["container"], exported["object"])
+    swift.put_container(UPLOADS)
+    swift.put_object(UPLOADS, "travels-export.tar.gz", data)
+    imported = run(client, "tripleo_plan.plan.import", moved, upload="travels-export.tar.gz")
+    assert imported["plan"] == moved
+
+    before = run(client, "tripleo_plan.history.list", plan)["revisions"]
+    after = run(client, "tripleo_plan.history.list", moved)["revisions"]
+    kept = ("number", "operation", "status", "user", "started_at", "finished_at", "stack_status", "environments")
+    assert [(r["number"], r["operation"], r["status"]) for r in after] == [
+        (4, "import", "succeeded"), (3, "update", "succeeded"), (2, "deploy", "succeeded"),
+        (1, "create", "succeeded")]
+    assert [{k: r[k] for k in kept} for r in after[1:]] == [{k: r[k] for k in kept} for r in before]
+    assert f"from the export of plan {plan}" in after[0]["message"]
+
+    with pytest.raises(OperationFailed, match=f"plan {moved} has no stack on this undercloud"):
+        run(client, "tripleo_plan.deploy.rollback", moved, to=3)
+    run(client, "tripleo_plan.deploy.deploy", moved)  # its own stack, from the plan's defaults
+    rolled = run(client, "tripleo_plan.deploy.rollback", moved, to=3)
+    assert rolled["revision"] == 6 and rolled["status"] == "succeeded"
+    assert rolled["stack_status"] == "UPDATE_COMPLETE"
+    assert stack_environment(heat, moved) == third  # revision 3's inputs, on the new plan's stack
