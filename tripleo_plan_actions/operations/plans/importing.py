@@ -8,7 +8,8 @@ story.
   ``import``, records the imported state (the plan's digest, every input kept): e.g. 1 create,
   2 deploy, 3 update, 4 import.  A rollback to a kept deploying revision deploys its inputs (they
   are among the kept ones, under the same sha256) onto this plan's stack, once it has one (a
-  deploy on this undercloud first).
+  deploy on this undercloud first).  From an export without secrets those inputs hold the masked
+  values (``******``) where the operator gave a secret.
 * Format 1 (no records): revision 1 ``create``, as before format 2 existed (its message names the
   source plan): there is no story to continue, so the plan starts one.
 """
