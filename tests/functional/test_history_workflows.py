@@ -177,6 +177,7 @@ def test_history_limit_prunes_revisions_but_keeps_inputs_still_referenced(client
     result = amend("extra/z.yaml", "x: 1\n")                      # 4: the same content as x
     assert result["revision"] == 4 and result["pruned"] == [1, 2]
     assert store.revision_numbers(plan) == [3, 4]
+    assert store.unfinished(plan) is None  # revision 1 pruned: still a whole plan, not a killed create
     assert {x, y} <= set(store.inputs(plan))  # x is referenced by revision 4 now, y by 3
     assert amend("extra/w.yaml", "w: 1\n")["pruned"] == [3]
     assert store.revision_numbers(plan) == [4, 5]
