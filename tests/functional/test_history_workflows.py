@@ -177,6 +177,7 @@ def test_history_limit_prunes_revisions_but_keeps_inputs_still_referenced(client
     result = amend("extra/z.yaml", "x: 1\n")                      # 4: the same content as x
     assert result["revision"] == 4 and result["pruned"] == [1, 2]
     assert store.revision_numbers(plan) == [3, 4]
+    assert store.unfinished(plan) is None  # revision 1 pruned: still a whole plan, not a killed create
     assert {x, y} <= set(store.inputs(plan))  # x is referenced by revision 4 now, y by 3
     assert amend("extra/w.yaml", "w: 1\n")["pruned"] == [3]
     assert store.revision_numbers(plan) == [4, 5]
@@ -189,3 +190,44 @@ def test_history_limit_prunes_revisions_but_keeps_inputs_still_referenced(client
 def test_reading_the_story_of_a_plan_that_does_not_exist(client, workflow):
     with pytest.raises(OperationFailed, match="plan nowhere does not exist$"):
         run(client, workflow, "nowhere")
+
+
+def test_a_plan_moves_with_its_story_export_import_rollback(client, heat, swift):
+    """create -> deploy (a plan file, a user file, a secret parameter), exported (format 2) and
+    imported under a new name: the history reads 1 create, 2 deploy, 3 import with the old users,
+    times and outcomes; once the new plan has its own stack (a deploy from its defaults), a rollback
+    to imported revision 2 deploys exactly revision 2's inputs.  Three stack operations in all (the
+    60 s budget on a loaded 2-core machine)."""
+    from tripleo_plan_actions.storage.swift import UPLOADS
+
+    plan, moved = "travels", "travelled"
+    client.run("tripleo_plan.plan.create", {"plan": plan, "templates_dir": str(EXAMPLE)})
+    run(client, "tripleo_plan.deploy.deploy", plan, parameters={"AdminPassword": ADMIN_PASSWORD},
+        environments=[{"path": "environments/debug.yaml"}, NAME_ENV])
+    deployed = stack_environment(heat, plan)
+    exported = run(client, "tripleo_plan.plan.export", plan)
+    _, data = swift.get_object(exported["container"], exported["object"])
+    swift.put_container(UPLOADS)
+    swift.put_object(UPLOADS, "travels-export.tar.gz", data)
+    imported = run(client, "tripleo_plan.plan.import", moved, upload="travels-export.tar.gz")
+    assert imported["plan"] == moved
+    marks = swift.head_container(moved + "-tripleo-plan")
+    assert marks["x-container-meta-tripleo-plan-completed-by"] == "3"  # its own revision completes it
+    assert SwiftPlanStore(swift).unfinished(moved) is None
+
+    before = run(client, "tripleo_plan.history.list", plan)["revisions"]
+    after = run(client, "tripleo_plan.history.list", moved)["revisions"]
+    kept = ("number", "operation", "status", "user", "started_at", "finished_at", "stack_status", "environments")
+    assert [(r["number"], r["operation"], r["status"]) for r in after] == [
+        (3, "import", "succeeded"), (2, "deploy", "succeeded"), (1, "create", "succeeded")]
+    assert [{k: r[k] for k in kept} for r in after[1:]] == [{k: r[k] for k in kept} for r in before]
+    assert f"from the export of plan {plan}" in after[0]["message"]
+
+    with pytest.raises(OperationFailed, match=f"plan {moved} has no stack on this undercloud"):
+        run(client, "tripleo_plan.deploy.rollback", moved, to=2)
+    run(client, "tripleo_plan.deploy.deploy", moved)  # its own stack, from the plan's defaults
+    assert stack_environment(heat, moved) != deployed
+    rolled = run(client, "tripleo_plan.deploy.rollback", moved, to=2)
+    assert rolled["revision"] == 5 and rolled["status"] == "succeeded"
+    assert rolled["stack_status"] == "UPDATE_COMPLETE"
+    assert stack_environment(heat, moved) == deployed  # revision 2's inputs, on the new plan's stack

@@ -375,10 +375,12 @@ def test_export_then_import_round_trip(ctx):
     assert {p for p in original if original[p] != copied[p]} == {"plan-environment.yaml"}
     assert environment(copied)["name"] == "copy"
     assert environment(copied)["passwords"] == environment(original)["passwords"]
-    first = record(ctx.store, 1, "copy")
-    assert first["operation"] == "create" and first["status"] == revisions.SUCCEEDED
-    assert first["message"] == "create of copy from an export of plan overcloud"
-    assert [f["path"] for f in first["user_files"]] == [f"imported/{d}" for d in ctx.store.input_store["copy"]]
+    # format 2: revisions 1 create and 2 amend kept as they were, then 3 import
+    assert [record(ctx.store, n, "copy") for n in (1, 2)] == [{**record(ctx.store, n), "plan": "copy"} for n in (1, 2)]
+    own = record(ctx.store, 3, "copy")
+    assert own["operation"] == "import" and own["status"] == revisions.SUCCEEDED
+    assert own["message"].startswith("import of copy from the export of plan overcloud made ")
+    assert [f["path"] for f in own["user_files"]] == [f"imported/{d}" for d in ctx.store.input_store["copy"]]
     assert ctx.store.input_store["copy"] == ctx.store.input_store[PLAN] and ctx.store.uploads == {}
 
 
@@ -389,7 +391,7 @@ def test_export_without_secrets_and_an_import_generating_them(ctx):
         shared = yaml.safe_load(archive.extractfile("plan/plan-environment.yaml"))
         header = json.load(archive.extractfile("export.json"))
     assert result["secrets"] is False and shared["passwords"] == {}
-    assert header == {"format": export.FORMAT, "plan": PLAN, "secrets": False}
+    assert header == {"format": export.FORMAT, "plan": PLAN, "secrets": False, "exported_at": NOW}
     importing.start(importing.Request("fresh", upload=put_upload(ctx, data)), ctx)
     generated = environment(ctx.store.plans["fresh"])["passwords"]
     assert set(generated) == set(passwords.PASSWORD_NAMES)
@@ -415,7 +417,7 @@ def bad_exports():
     return {
         "not an archive": (b"PK\x03\x04 not a tar", "not a readable tar archive"),
         "no export.json": (tarball(plan), "not a plan export: the archive has no export.json"),
-        "wrong format": (tarball({**plan, "export.json": b'{"format": 2}'}), "export format 2 is not supported"),
+        "wrong format": (tarball({**plan, "export.json": b'{"format": 3}'}), "export format 3 is not supported"),
         "digest mismatch": (tarball({**plan, "export.json": header, f"inputs/{'0' * 64}": b"changed"}),
                             f"inputs/{'0' * 64}: content does not match its sha256"),
     }

@@ -17,7 +17,7 @@ from tripleo_plan_actions.core import passwords
 from tripleo_plan_actions.errors import PlanInputError
 
 FORMAT = 1
-OPERATIONS = ("create", "amend", "deploy", "update", "upgrade", "scale", "rollback", "undeploy")
+OPERATIONS = ("create", "amend", "import", "deploy", "update", "upgrade", "scale", "rollback", "undeploy")
 PENDING, SUCCEEDED, FAILED, INTERRUPTED = "pending", "succeeded", "failed", "interrupted"
 #: Heat refused the request before changing anything (an HTTP 4xx answer to the create, update or
 #: delete): the stack is as it was.  Like ``failed`` it is never replayed nor rolled back to; unlike

@@ -34,6 +34,10 @@ def prepare(request: Request, state: stack.StackState, stamp: stack.Stamp) -> st
     if isinstance(request.to, bool) or not isinstance(request.to, int):
         raise PlanInputError(f"rollback needs to: the number of the revision whose inputs to deploy again, "
                              f"not {request.to!r}")
+    if state.stack is None and state.recent.last is not None:
+        raise PlanInputError(f"plan {request.plan} has no stack on this undercloud (its history's deployments "
+                             "were made on another undercloud, or it was undeployed): deploy it first, then "
+                             f"roll back to revision {request.to}")
     stack.require_deployed(OPERATION, state, request.plan)
     history.rollback_inputs(state.records, request.to)  # refuses a revision that cannot be a target
     return replay.prepare(OPERATION, _as_replay(request), state, stamp, rollback_of=request.to)

@@ -57,7 +57,8 @@ class MemoryPlanStore:
         self._check("load", name)
         return dict(self._plan(name))
 
-    def create(self, name: str, files: Mapping[str, bytes], owner: str | None = None) -> None:
+    def create(self, name: str, files: Mapping[str, bytes], owner: str | None = None,
+               completed_by: int = 1) -> None:
         check_name(name)
         if name in self.plans or name in self.left:
             raise PlanExists(f"plan {name} already exists")

@@ -34,13 +34,17 @@ class PlanStore(Protocol):
     def load(self, name: str) -> dict[str, bytes]:
         """The plan's files (PlanNotFound when there is no such plan)."""
 
-    def create(self, name: str, files: Mapping[str, bytes], owner: str | None = None) -> None:
+    def create(self, name: str, files: Mapping[str, bytes], owner: str | None = None,
+               completed_by: int = 1) -> None:
         """Create the plan with ``files`` for execution ``owner`` (PlanExists when it exists);
-        nothing is left on failure, and what a killed create left is recognised by :meth:`unfinished`."""
+        nothing is left on failure, and what a killed create left is recognised by :meth:`unfinished`:
+        the create is complete once revision ``completed_by`` (1; an import keeping records: its
+        own, the last it writes) or a later one exists."""
 
     def unfinished(self, name: str) -> dict[str, Any] | None:
         """What a create killed before its end left of plan ``name``: ``{"execution": <the creating
-        execution or None>}``; None for a whole plan, no plan, or containers another tool made."""
+        execution or None>}`` while no revision from ``completed_by`` on exists (pruning removes
+        older ones, never the newest); None for a whole plan, no plan, or containers another tool made."""
 
     def write(self, name: str, old: Mapping[str, bytes], new: Mapping[str, bytes]) -> dict[str, builtins.list[str]]:
         """Make stored plan ``old`` into ``new`` whole, or leave it as it was; ``{written, deleted}``."""

@@ -37,6 +37,9 @@ EXPORTS = "tripleo-plan-exports"
 PLAN_METADATA = {"X-Container-Meta-Usage-Tripleo": "plan"}
 #: On the records' container: the execution that created the plan (see SwiftPlanStore.unfinished).
 CREATOR = "X-Container-Meta-Tripleo-Plan-Execution"
+#: On the records' container: the revision whose record completes the create (absent: 1; an
+#: import keeping a plan's records: its own ``import`` revision, written after them).
+COMPLETED_BY = "X-Container-Meta-Tripleo-Plan-Completed-By"
 #: Above this many files a write goes as one extract-archive request instead of one PUT each.
 BULK_THRESHOLD = 4
 #: Swift's default (and usual maximum) number of entries per listing page.
@@ -161,20 +164,21 @@ class SwiftPlanStore:
             raise ServiceError(f"Swift refused to read plan {name}: {error.http_status} {error.http_reason}") from error
         return archives.read_archive(data, max_total_bytes=1 << 40)
 
-    def create(self, name: str, files: Mapping[str, bytes], owner: str | None = None) -> None:
+    def create(self, name: str, files: Mapping[str, bytes], owner: str | None = None,
+               completed_by: int = 1) -> None:
         """Create plan ``name`` with ``files``; on any failure remove what was written.
 
-        The records' container comes first, marked with ``owner`` (the creating execution), and
-        revision 1 (written by the caller) last: what a create killed in between leaves is
-        recognised by :meth:`unfinished`.  Requests: account listing, 2 container PUTs, 1
-        extract-archive, 1 archive PUT.
+        The records' container comes first, marked with ``owner`` (the creating execution) and
+        ``completed_by`` (when not 1), and revision ``completed_by`` (written by the caller) last:
+        what a create killed in between leaves is recognised by :meth:`unfinished`.  Requests:
+        account listing, 2 container PUTs, 1 extract-archive, 1 archive PUT.
         """
         check_name(name)
         if self.exists(name):
             raise PlanExists(f"plan {name} already exists")
         try:
-            self._call(f"create container {side(name)}", self.swift.put_container, side(name),
-                       headers={CREATOR: owner or ""})
+            marks = {CREATOR: owner or "", **({COMPLETED_BY: str(completed_by)} if completed_by != 1 else {})}
+            self._call(f"create container {side(name)}", self.swift.put_container, side(name), headers=marks)
             self._call(f"create container {name}", self.swift.put_container, name, headers=PLAN_METADATA)
             self.extract(name, files)
             pauses.hold(pauses.COMMIT)  # a fault test's kill (inert unless asked for)
@@ -185,9 +189,11 @@ class SwiftPlanStore:
             raise
 
     def unfinished(self, name: str) -> dict[str, Any] | None:
-        """``{"execution": ...}`` when plan ``name``'s records' container exists without revision 1
-        (a create or import killed before its end), else None; a container ``name`` alone (another
-        tool's plan) is never unfinished.  Requests: 1 HEAD, 1 listing when the container exists."""
+        """``{"execution": ...}`` when plan ``name``'s records' container exists without a revision
+        numbered from its ``completed_by`` on (1 unless the create said otherwise: a create or import
+        killed before its end), else None; a container ``name`` alone (another tool's plan) is never
+        unfinished.  (A pruned plan lacking revision 1 is whole: pruning never removes the newest
+        record.)  Requests: 1 HEAD, 1 listing when the container exists."""
         from swiftclient.exceptions import ClientException
 
         try:
@@ -196,7 +202,8 @@ class SwiftPlanStore:
             if error.http_status == 404:
                 return None
             raise ServiceError(f"Swift refused to read container {side(name)}: {error.http_status}") from error
-        if 1 in self.revision_numbers(name):
+        completed_by = headers.get(COMPLETED_BY.lower()) or "1"
+        if max(self.revision_numbers(name), default=0) >= (int(completed_by) if completed_by.isdigit() else 1):
             return None
         return {"execution": headers.get(CREATOR.lower()) or None}
 

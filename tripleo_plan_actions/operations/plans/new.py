@@ -1,5 +1,5 @@
-"""A new plan (create, import): prepared whole in memory, then written with its revision 1, or not
-at all."""
+"""A new plan (create, import): prepared whole in memory, then written with its revision 1 (an import
+of a format 2 export: the records it carries, then its own ``import`` revision), or not at all."""
 from __future__ import annotations
 
 import dataclasses
@@ -15,39 +15,47 @@ from tripleo_plan_actions.operations.stack import Stamp
 @dataclasses.dataclass
 class NewPlan:
     """A prepared new plan: its ``files``, the operator's ``inputs`` to keep (``{path: bytes}``),
-    its pending revision 1 (``record``) and what the operation returns once written (``result``)."""
+    its pending revision (``record``: 1 ``create``, or an import's next number), what the operation
+    returns once written (``result``) and the records an import keeps (``history``, written
+    before ``record``, oldest first)."""
 
     plan: str
     files: dict[str, bytes]
     inputs: dict[str, bytes]
     record: dict[str, Any]
     result: dict[str, Any]
+    history: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 def prepared(plan: str, files: dict[str, bytes], kept: dict[str, bytes], stamp: Stamp, message: str,
-             result: dict[str, Any]) -> NewPlan:
-    """The :class:`NewPlan` of ``files`` keeping ``kept``, revision 1 ``create`` with ``message``.  Pure."""
-    record = records.plan_record(plan, 1, "create", started_at=stamp.now, execution=stamp.execution,
-                                 user=stamp.user, project=stamp.project, files=files,
+             result: dict[str, Any], kept_records: list[dict[str, Any]] | None = None) -> NewPlan:
+    """The :class:`NewPlan` of ``files`` keeping ``kept``: revision 1 ``create`` with ``message``;
+    with ``kept_records`` (the records an import keeps) the next number after them, ``import``.  Pure."""
+    story = list(kept_records or [])
+    number = revisions.next_number(r["number"] for r in story)
+    record = records.plan_record(plan, number, "import" if story else "create", started_at=stamp.now,
+                                 execution=stamp.execution, user=stamp.user, project=stamp.project, files=files,
                                  inputs=operator_inputs.entries(kept), message=message)
-    return NewPlan(plan=plan, files=files, inputs=kept, record=record, result=result)
+    return NewPlan(plan=plan, files=files, inputs=kept, record=record, result=result, history=story)
 
 
 def perform(new: NewPlan, ctx: Context) -> dict[str, Any]:
     """Create the plan (PlanExists when it exists: nothing is touched; what a killed create left is
-    removed first, see :func:`clear_unfinished`), keep its inputs and write revision 1
-    ``succeeded``; if either fails the plan is removed again (no plan without its first revision)
-    and the original error raised.  Returns ``new.result``."""
+    removed first, see :func:`clear_unfinished`), keep its inputs, write the kept ``history`` (an
+    import's, 1 PUT each) and then its own revision ``succeeded``; if any fails the plan is removed
+    again (no plan without its first revision) and the original error raised.  Returns ``new.result``."""
     store = ctx.store
     try:
-        store.create(new.plan, new.files, owner=ctx.execution)
+        store.create(new.plan, new.files, owner=ctx.execution, completed_by=new.record["number"])
     except PlanExists:
         if not clear_unfinished(ctx, new.plan):
             raise
-        store.create(new.plan, new.files, owner=ctx.execution)
+        store.create(new.plan, new.files, owner=ctx.execution, completed_by=new.record["number"])
     try:
         if new.inputs:
             store.store_inputs(new.plan, new.inputs)
+        for kept in new.history:
+            store.put_revision(new.plan, kept, new=True)
         store.put_revision(new.plan, revisions.finish(new.record, revisions.SUCCEEDED, finished_at=ctx.now()),
                            new=True)
     except BaseException:
