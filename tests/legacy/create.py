@@ -58,8 +58,18 @@ def create_plan(clients: oldclients.Clients, context: Any, name: str, tht_root: 
     """Create plan ``name`` from ``tht_root`` (tripleoclient's copy of --templates)."""
     oldclients.run(plan.CreateContainerAction(name), context)
     upload_templates(clients.swift, name, tht_root, roles_file, plan_env_file, networks_file)
-    # create_deployment_plan: container_required_check -> create_plan -> ensure_plan_environment_exists
-    check_plan_environment(clients.swift, name)
+    try:
+        create_deployment_plan(context, clients.swift, name, generate_passwords)
+    except RuntimeError:  # tripleoclient deleted the container when the workflow failed
+        swiftutils.delete_container(clients.swift, name)
+        raise
+
+
+def create_deployment_plan(context: Any, swift: Any, name: str, generate_passwords: bool) -> None:
+    """The ``create_deployment_plan`` workbook's tasks from create_plan on (no source_url, no
+    default templates: the client made the container and uploaded the files)."""
+    # container_required_check -> create_plan -> ensure_plan_environment_exists
+    check_plan_environment(swift, name)
     if generate_passwords:  # ensure_passwords_exist
         oldclients.run(parameters.GeneratePasswordsAction(container=name), context)
     # add_root_stack_name (validate: $.validate_stack, False from overcloud deploy)
