@@ -1,6 +1,8 @@
 """``tripleo-plan-undercloud``: run a local undercloud (real Swift, Heat, Mistral) on 127.0.0.1.
 
   tripleo-plan-undercloud install            build the service environments (pinned, from PyPI)
+  tripleo-plan-undercloud install --legacy   also .venvs/legacy: tripleo-common 11.7.0 (Train), for
+                                             the tests' legacy plans (doc/legacy-plans.rst)
   tripleo-plan-undercloud up                 start all three, print the endpoints, stop on Ctrl-C
   tripleo-plan-undercloud run -- CMD ARGS    start, run CMD with OS_MISTRAL_URL etc. set, stop
 
@@ -70,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     install = sub.add_parser("install", help="build the service environments")
     install.add_argument("--keystone", action="store_true", default=None,
                          help=f"also Keystone's environment (default: ${profiles.KEYSTONE_ENV_VAR})")
+    install.add_argument("--legacy", action="store_true",
+                         help="also the legacy environment: tripleo-common 11.7.0, for tests/legacy/make_plan.py")
     for name in ("up", "run"):
         command = sub.add_parser(name)
         command.add_argument("--state-dir", help="keep the services' state here (default: a fresh directory)")
@@ -86,8 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "install":
             keystone = profiles.keystone_from_environment() if args.keystone is None else args.keystone
-            seconds_by_name = venvs.ensure_all(default_venvs_dir(), REPO_ROOT,
-                                               optional=("keystone",) if keystone else ())
+            optional = ("keystone",) * bool(keystone) + ("legacy",) * args.legacy
+            seconds_by_name = venvs.ensure_all(default_venvs_dir(), REPO_ROOT, optional=optional)
             for name, seconds in seconds_by_name.items():
                 print(f"{name:8} {'up to date' if not seconds else f'installed in {seconds:.0f} s'}")
             return 0

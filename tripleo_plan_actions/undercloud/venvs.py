@@ -3,7 +3,8 @@
 One environment per service, each pinned by ``constraints/<service>.txt``.  The pack itself is
 installed (editable) into Mistral's environment, because its actions run inside the Mistral process.
 An environment is rebuilt only when its requirements or pins change (a stamp file records them).
-The :data:`OPTIONAL` ones (Keystone) are built only when asked for (``ensure_all(..., optional=...)``).
+The :data:`OPTIONAL` ones (Keystone; ``legacy``: tripleo-common 11.7.0) are built only when asked
+for (``ensure_all(..., optional=...)``).
 """
 from __future__ import annotations
 
@@ -24,10 +25,13 @@ REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "mistral": ("mistral", "python-mistralclient", "mistral-lib", "PyMySQL", "gunicorn"),
     # python-keystoneclient: the local undercloud's catalog, users and roles (servers/keystone_setup.py).
     "keystone": ("keystone", "python-keystoneclient", "PyMySQL", "gunicorn"),
+    # The REAL old code (Train), for the tests' legacy plans (tests/legacy/, doc/legacy-plans.rst): run
+    # as a separate process, never imported by the pack or its tests.  setuptools<81: pkg_resources.
+    "legacy": ("tripleo-common==11.7.0", "setuptools<81"),
 }
 PACK_INSIDE = {"mistral"}
 #: Environments built only when asked for: the local undercloud without Keystone never pays for them.
-OPTIONAL = ("keystone",)
+OPTIONAL = ("keystone", "legacy")
 
 
 class InstallFailed(RuntimeError):
