@@ -19,8 +19,9 @@ PRODUCTION_ONLY = ["test_production_profile.py", "test_lost_executor.py", "test_
 # cost ~7 min embedded and ~14 min on production (the lock they prove is the same Mistral
 # environment on both); the fault matrix restarts whole services (production: test_lost_executor).
 # The renderer against THT's and the merge against Heat's own code use no undercloud at all.
+# The legacy plans' maker (tripleo-common's code, in .venvs/legacy) is test tooling: proven once.
 EMBEDDED_ONLY = ["test_concurrency.py", "test_outages.py", "test_render_matches_tht.py",
-                 "test_environment_matches_heat.py"]
+                 "test_environment_matches_heat.py", "test_legacy_plans.py"]
 if profiles.keystone_from_environment():
     collect_ignore = sorted(path.name for path in Path(__file__).parent.glob("test_*.py"))
 else:
