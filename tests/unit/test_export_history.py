@@ -4,13 +4,12 @@ rollback to a kept revision works on the new undercloud; format 1 exports still 
 in-memory store, Heat and Mistral (tests/unit/memory.py); the real services:
 tests/functional/test_history_workflows.py."""
 import dataclasses
-import io
 import json
-import tarfile
 
 import pytest
 
 from tests.unit import memory
+from tests.unit.test_secret_shipping import every_text
 from tripleo_plan_actions.core import archive, history, passwords, plan as plans, references, revisions
 from tripleo_plan_actions.errors import PlanInputError
 from tripleo_plan_actions.operations import deploy, finish, rollback, update
@@ -64,15 +63,6 @@ def imported(data, plan="moved"):
 
 def records(ctx, plan):
     return [ctx.store.revision(plan, n) for n in ctx.store.revision_numbers(plan)]
-
-
-def every_text(data):
-    texts = []
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        for member in tar.getmembers():
-            content = tar.extractfile(member).read()
-            texts += every_text(content) if content[:2] == b"\x1f\x8b" else [content.decode("utf-8", "replace")]
-    return texts
 
 
 def operator_part(arguments):
