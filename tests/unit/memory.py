@@ -11,6 +11,7 @@ import itertools
 from pathlib import Path
 from typing import Any, Mapping
 
+from tripleo_plan_actions.core import environment as environments
 from tripleo_plan_actions.errors import ServiceError
 from tripleo_plan_actions.operations.context import Context
 from tripleo_plan_actions.services.heat_stacks import Outcome, Stack
@@ -100,6 +101,13 @@ class MemoryStacks:
             {"resource": "Compute", "type": "OS::Heat::Value", "reason": found["reason"]}]
         return Outcome(found["id"], found["status"], found["reason"], dict(found["outputs"]) if outputs else {},
                        failures)
+
+    def environment(self, ref: str) -> dict[str, Any]:
+        """What Heat merged: a test's ``environment`` for the stack, else Heat's merge of its arguments."""
+        found = self.stacks[ref.partition("/")[0]]
+        if "environment" in found:
+            return dict(found["environment"])
+        return environments.effective_environment(found["arguments"])
 
     def progress(self, ref: str) -> dict[str, Any]:
         found = self.outcome(ref, outputs=False)

@@ -1,4 +1,4 @@
-"""Plan management actions: create, amend, list, show, export, import, delete.
+"""Plan management actions: create, adopt, amend, list, show, export, import, delete.
 
 Thin adapters over :mod:`tripleo_plan_actions.operations.plans`: each action IS its operation's
 ``Request`` (the dataclass gives Mistral exactly the request's fields as the action's parameters)
@@ -11,13 +11,19 @@ from __future__ import annotations
 
 from tripleo_plan_actions.actions.base import OperationAction
 from tripleo_plan_actions.core.policy import READ
-from tripleo_plan_actions.operations.plans import amend, create, delete, export, importing, reads
+from tripleo_plan_actions.operations.plans import adopt, amend, create, delete, export, importing, reads
 
 
 class CreatePlan(create.Request, OperationAction):
     """``tripleo_plan.plan.create``: see :mod:`tripleo_plan_actions.operations.plans.create`."""
 
     start = staticmethod(create.start)
+
+
+class AdoptPlan(adopt.Request, OperationAction):
+    """``tripleo_plan.plan.adopt``: see :mod:`tripleo_plan_actions.operations.plans.adopt`."""
+
+    start = staticmethod(adopt.start)
 
 
 class AmendPlan(amend.Request, OperationAction):

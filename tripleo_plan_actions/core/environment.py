@@ -329,7 +329,8 @@ def heat_arguments(plan: Mapping[str, bytes], environments: Iterable[Mapping[str
                    parameters: Mapping[str, Any] | None = None,
                    passwords: Mapping[str, Any] | None = None,
                    root_template: str = ROOT_TEMPLATE,
-                   templates_dir: str | None = None) -> dict[str, Any]:
+                   templates_dir: str | None = None,
+                   base: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """``{"template", "files", "environment_files", "environment"}`` for stacks.create/update/preview.
 
     ``environments`` in order, each ``{"plan_path": ...}`` or ``{"user_path": <absolute path>,
@@ -339,7 +340,9 @@ def heat_arguments(plan: Mapping[str, bytes], environments: Iterable[Mapping[str
     /usr/share/openstack-tripleo-heat-templates), references into it resolve to the plan's
     files, and plan files may reference user files above the tree.  ``passwords`` become the
     first environment file, ``parameters`` the last (each left out when empty).  ``environment``
-    is empty: Heat ignores it when environment files are given.
+    is ``base`` ({} without): Heat merges the files into it (:func:`merge_environments`), so its
+    parameters stay even where no template declares them (an adopted stack's, see
+    :func:`tripleo_plan_actions.core.legacy.undeclared`).
 
     Raises MissingFile for a reference to a file nobody shipped, PlanInputError for YAML that
     does not parse, EnvironmentInputError for an environment Heat would refuse.
@@ -364,7 +367,7 @@ def heat_arguments(plan: Mapping[str, bytes], environments: Iterable[Mapping[str
         names.append(builder.add(PARAMETERS_ENVIRONMENT, _dump_yaml(
             {"parameter_defaults": _canonical(parameters)}), "the explicit parameters"))
     return {"template": template, "files": dict(sorted(builder.files.items())),
-            "environment_files": names, "environment": {}}
+            "environment_files": names, "environment": copy.deepcopy(dict(base or {}))}
 
 
 # -- Heat's server-side merge (heat/common/environment_util.py), in pure Python ------------------
@@ -419,11 +422,12 @@ def effective_environment(arguments: Mapping[str, Any]) -> dict[str, Any]:
         if name not in files:
             raise MissingFile(f"environment file {name} is not in files")
         environments.append((name, _environment_data(name, files[name])))
-    return merge_environments(environments, parameter_types(arguments["template"], files))
+    return merge_environments(environments, parameter_types(arguments["template"], files),
+                              base=arguments.get("environment"))
 
 
 def merge_environments(environments: Iterable[tuple[str, Mapping[str, Any]]],
-                       types: Mapping[str, Any]) -> dict[str, Any]:
+                       types: Mapping[str, Any], base: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Heat's merge of parsed environment files, in order, given the declared parameter ``types``.
 
     parameters / parameter_defaults: the first file that sets a section gives it whole; after
@@ -431,10 +435,12 @@ def merge_environments(environments: Iterable[tuple[str, Mapping[str, Any]]],
     (``parameter_merge_strategies``, fixed by the first file that sets the parameter; default
     overwrite: the later file's value replaces the whole parameter, nested mappings included).
     resource_registry: the later file's top-level keys replace the earlier ones (``resources``
-    as one key); null values are skipped.
+    as one key); null values are skipped.  ``base``: the request's ``environment``, which the
+    files are merged into (as if it were the first file).
     """
     merged: dict[str, Any] = {"parameters": {}, "resource_registry": {}, "parameter_defaults": {},
                               "encrypted_param_names": [], "event_sinks": []}
+    merged.update(copy.deepcopy({key: value for key, value in (base or {}).items() if value}))
     chosen: dict[str, str] = {}
     for name, environment in environments:
         sections = copy.deepcopy(dict(environment))

@@ -14,7 +14,7 @@ import dataclasses
 import fnmatch
 from typing import Any, Iterable, Mapping
 
-from tripleo_plan_actions.core import plan as plans
+from tripleo_plan_actions.core import passwords, plan as plans
 from tripleo_plan_actions.errors import PlanInputError
 
 #: How Heat's ``stacks.environment`` shows a hidden parameter's value (every password).
@@ -122,3 +122,115 @@ def missing_passwords(stack_parameters: Mapping[str, Any], deployed: Deployed,
         given |= set(defaults) if isinstance(defaults, Mapping) else set()
     hidden = {name for name, value in stack_parameters.items() if value == HIDDEN}
     return sorted(hidden - given)
+
+
+# -- the takeover: what revision 1 ``adopt`` tracks -----------------------------------------------
+
+#: Where adopt keeps, as the operator's inputs, what tripleo-common deployed that is no plan file.
+ADOPTED = "/tripleo-plan/adopted/"
+#: The adopted environment that comes last: plan-environment.yaml's own values, as tripleo-common
+#: merged them (see :func:`takeover`).
+GENERATED = ADOPTED + "plan-environment.yaml"
+
+
+@dataclasses.dataclass(frozen=True)
+class Takeover:
+    """What revision 1 ``adopt`` tracks: the plan files deployed (``paths``, in order), then the
+    adopted environments (``inputs``: ``{absolute path: YAML}``, in order: each inline environment,
+    then :data:`GENERATED`); the passwords read back from the stack (``recovered``) and those the
+    operator gave (``given``), both names only, sorted; ``merged``: the parameter_defaults
+    tripleo-common's deploy gave Heat (every environment deep-merged in its order)."""
+
+    paths: list[str]
+    inputs: dict[str, bytes]
+    recovered: list[str]
+    given: list[str]
+    merged: dict[str, Any]
+
+
+def undeclared(merged: Mapping[str, Any], declared: Iterable[str]) -> dict[str, Any]:
+    """The parameters of ``merged`` that no template declares (``declared``: every name some
+    template of the stack declares).  tripleo-common sent Heat ONE merged environment, which Heat
+    keeps whole; from environment files Heat keeps only declared parameters (after the first
+    file), so these go in the request's own environment, the base the files merge into.  Pure."""
+    names = set(declared)
+    return {name: value for name, value in merged.items() if name not in names}
+
+
+def _defaults(document: Any) -> dict[str, Any]:
+    defaults = document.get("parameter_defaults") if isinstance(document, Mapping) else None
+    return dict(defaults) if isinstance(defaults, Mapping) else {}
+
+
+def _refuse_pending(plan: str, deployed: Deployed, files: Mapping[str, bytes]) -> None:
+    pending = pending_prepare(deployed, files)
+    if pending:
+        raise PlanInputError(
+            f"plan {plan} has an update or upgrade prepared but not converged ({'; '.join(pending)}): "
+            "finish it with the tool that prepared it (openstack overcloud update|upgrade converge), "
+            "then adopt the plan")
+
+
+def _passwords_given(plan: str, stack_defaults: Mapping[str, Any], deployed: Deployed,
+                     files: Mapping[str, bytes], given: Mapping[str, Any]) -> None:
+    """Refuse a takeover that would lose a password (the stack hides it and neither the plan nor
+    the operator gives it) or change one (the operator gives one the stack does not lack)."""
+    missing = missing_passwords(stack_defaults, deployed, files)
+    extra = sorted(set(given) - set(missing))
+    if extra:
+        raise PlanInputError(f"passwords given for plan {plan} that its stack does not lack: {', '.join(extra)} "
+                             "(adopt never changes a password the plan or the stack already has)")
+    lacking = [name for name in missing if name not in given]
+    if lacking:
+        raise PlanInputError(
+            f"plan {plan} lacks {len(lacking)} passwords its deployed stack uses, which Heat shows only as "
+            f"{HIDDEN}: {', '.join(lacking)}. Give their values (tripleo-plan plan adopt {plan} "
+            "--passwords-file FILE); a new value would change them on every node")
+
+
+def takeover(plan: str, environment: Mapping[str, Any], files: Mapping[str, bytes],
+             stack_defaults: Mapping[str, Any], given: Mapping[str, Any]) -> Takeover:
+    """The :class:`Takeover` of the tripleo-common plan ``plan`` (plan-environment.yaml
+    ``environment``, ``files``) whose stack's ``stacks.environment`` has ``stack_defaults`` as its
+    parameter_defaults ({} without a stack), with the operator's ``given`` passwords.
+
+    Replayed in the pack's order (the plan's passwords first, then each tracked file; Heat merging
+    them), it gives the values tripleo-common's order gave (:func:`deployed_environments`, merged
+    by heatclient's :func:`deep_update`): :data:`GENERATED` holds, at their merged values, every
+    parameter plan-environment.yaml sets except a password no file sets; every password the stack
+    shows (not hidden) that nothing gives (``recovered``) and the ``given`` ones (both at the
+    passwords' rank); and every parameter two environments set to mappings (deep-merged then).
+    Raises PlanInputError, naming what it found, for a pending update/upgrade prepare, a hidden
+    password nothing gives, or a given password the stack does not lack.  Pure.
+    """
+    deployed = deployed_environments(environment, files)
+    _refuse_pending(plan, deployed, files)
+    _passwords_given(plan, stack_defaults, deployed, files, given)
+    documents = [_defaults(plans.load_yaml(path, files[path])) for path in deployed.paths]
+    documents += [_defaults(data) for _name, data in deployed.inline]
+    set_by_files = {name for document in documents for name in document}
+    plan_passwords = _section(environment, "passwords")
+    recovered = sorted(name for name, value in stack_defaults.items()
+                       if passwords.is_secret(name) and value != HIDDEN and name not in given
+                       and name not in set_by_files and name not in deployed.generated.get("parameter_defaults", {}))
+    level = {**{name: stack_defaults[name] for name in recovered}, **given}
+    generated = deep_update(level, _defaults(deployed.generated))
+    merged: dict[str, Any] = {}
+    for document in [*documents, generated]:
+        merged = deep_update(merged, document)
+    mappings = [name for name in set_by_files
+                if sum(isinstance(document.get(name), Mapping) for document in documents) > 1]
+    chosen = {name for name in generated if name not in plan_passwords or name in set_by_files
+              or name in level or name in _section(environment, "derived_parameters")
+              or name in _section(environment, "parameter_defaults")}
+    adopted = {f"{ADOPTED}{name.replace('[', '-').rstrip(']')}.yaml": plans.dump_yaml(data)
+               for name, data in deployed.inline}
+    last: dict[str, Any] = {}
+    parameters = {name: merged[name] for name in sorted(chosen | set(mappings))}
+    if parameters:
+        last["parameter_defaults"] = parameters
+    if deployed.generated.get("resource_registry"):
+        last["resource_registry"] = deployed.generated["resource_registry"]
+    if last:
+        adopted[GENERATED] = plans.dump_yaml(last)
+    return Takeover(deployed.paths, adopted, recovered, sorted(given), merged)

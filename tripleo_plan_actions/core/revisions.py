@@ -17,15 +17,16 @@ from tripleo_plan_actions.core import passwords
 from tripleo_plan_actions.errors import PlanInputError
 
 FORMAT = 1
-OPERATIONS = ("create", "amend", "import", "deploy", "update", "upgrade", "scale", "rollback", "undeploy")
+OPERATIONS = ("create", "adopt", "amend", "import", "deploy", "update", "upgrade", "scale", "rollback", "undeploy")
 PENDING, SUCCEEDED, FAILED, INTERRUPTED = "pending", "succeeded", "failed", "interrupted"
 #: Heat refused the request before changing anything (an HTTP 4xx answer to the create, update or
 #: delete): the stack is as it was.  Like ``failed`` it is never replayed nor rolled back to; unlike
 #: ``failed`` it does not say that a deployment went wrong.
 REFUSED = "refused"
 FINAL = (SUCCEEDED, FAILED, INTERRUPTED, REFUSED)
-#: Operations whose inputs a later update replays (an undeploy leaves nothing to replay).
-DEPLOYING = ("deploy", "update", "upgrade", "scale", "rollback")
+#: Operations whose inputs a later update replays (an undeploy leaves nothing to replay; an
+#: ``adopt`` records what tripleo-common last deployed).
+DEPLOYING = ("adopt", "deploy", "update", "upgrade", "scale", "rollback")
 
 
 def object_name(number: int) -> str:
@@ -78,11 +79,13 @@ def finish(record: Mapping[str, Any], status: str, *, finished_at: str, stack: M
 
 def stored_inputs(record: Mapping[str, Any]) -> set[str]:
     """The sha256 of every operator input ``record`` deploys with, as stored in the plan's inputs:
-    its user environment files, user files and parameters (plan files are not inputs)."""
+    its user environment files, user files, parameters and base environment (plan files are not
+    inputs)."""
     found = {e["sha256"] for e in record.get("environments") or () if e.get("source") == "user"}
     found |= {f["sha256"] for f in record.get("user_files") or () if f.get("sha256")}
     parameters = (record.get("parameters") or {}).get("sha256")
-    return found | ({parameters} if parameters else set())
+    base = record.get("base_environment")  # an adopted stack's undeclared parameters (replay.prepare)
+    return found | ({parameters} if parameters else set()) | ({base} if base else set())
 
 
 def next_number(numbers: Iterable[int]) -> int:

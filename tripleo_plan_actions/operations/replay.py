@@ -58,13 +58,16 @@ def prepare(operation: str, request: WithFiles, state: StackState, stamp: Stamp,
     kept = _kept(given, user_files, parameters)
     contents = {**state.contents, **{plans.sha256(c): c for c in kept.values()}}
     templates_dir = request.local_templates_dir or (state.base or {}).get("local_templates_dir")
+    legacy = adopted_way(request, state.base)
+    base_environment = (state.base or {}).get("base_environment") if legacy else None  # no template declares them
     arguments = environments.heat_arguments(
         files, _entries(request.plan, files, tracked, contents), user_files=user_files,
         parameters={**parameters, "DeployIdentifier": deploy_identifier(request, state, stamp)},
-        passwords=_passwords(files), templates_dir=templates_dir)
+        passwords=_passwords(files), templates_dir=templates_dir, base=_base(contents, base_environment))
     digest = plans.plan_digest(files)
     warnings = _checked(request, files, arguments, parameters, digest)
-    arguments = deployment_parameters.with_deployment_parameters(arguments, files, request.plan)
+    if not legacy:
+        arguments = deployment_parameters.with_deployment_parameters(arguments, files, request.plan)
     record = revisions.new_record(
         request.plan, revisions.next_number(state.recent.numbers), operation, started_at=stamp.now,
         execution=stamp.execution, user=stamp.user, project=stamp.project, environments=tracked,
@@ -74,10 +77,10 @@ def prepare(operation: str, request: WithFiles, state: StackState, stamp: Stamp,
         message=f"{operation} of {request.plan} with {len(tracked)} environment files"
                 + (f" (the inputs of revision {rollback_of})" if rollback_of is not None else ""))
     record["warnings"] = warnings
-    if request.skip_deploy_identifier:
-        record["skip_deploy_identifier"] = True
-    if templates_dir:
-        record["local_templates_dir"] = templates_dir
+    record.update({"skip_deploy_identifier": True} if request.skip_deploy_identifier else {},
+                  **({"local_templates_dir": templates_dir} if templates_dir else {}))
+    if legacy:
+        record.update(deployment_parameters=False, **({"base_environment": base_environment} if base_environment else {}))
     replay = _replay_archive(record, contents)
     record["replay"] = plans.sha256(replay) if replay is not None else None
     action = "create" if state.stack is None else "update"
@@ -87,6 +90,22 @@ def prepare(operation: str, request: WithFiles, state: StackState, stamp: Stamp,
     return StackOperation(plan=request.plan, operation=operation, dry_run=request.dry_run, record=record,
                           call=HeatCall(action, arguments, request.timeout), stack=state.stack, close=close,
                           inputs=new, plan_write=plan_write, stored=state.files)
+
+
+def adopted_way(request: WithFiles, base: Mapping[str, Any] | None) -> bool:
+    """Whether the operation deploys as tripleo-common did, without the pack's generated
+    ``tripleo-plan/deployment-parameters.yaml`` and from the adopted base environment (the
+    record's ``base_environment``: the parameters no template declares, which Heat keeps only
+    there): when it replays (``base``) a revision that did so (an ``adopt``, or an operation
+    replaying one: ``deployment_parameters: false``), unless it resets the environments to the
+    plan's defaults.  The adopted environments already hold what python-tripleoclient computed
+    for that stack (images, services).  Pure."""
+    return (base or {}).get("deployment_parameters") is False and not getattr(request, "reset_environments", False)
+
+
+def _base(contents: Mapping[str, bytes], digest: str | None) -> Any:
+    """The adopted base environment ``digest`` names among ``contents`` (None without one)."""
+    return plans.load_yaml("the adopted base environment", contents[digest]) if digest else None
 
 
 def deploy_identifier(request: WithFiles, state: StackState, stamp: Stamp) -> str:

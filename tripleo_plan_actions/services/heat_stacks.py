@@ -102,6 +102,12 @@ class HeatStacks:
             if outputs else {}
         return Outcome(stack.id, status, stack.stack_status_reason, values, failures)
 
+    def environment(self, ref: str) -> dict[str, Any]:
+        """The environment Heat merged for stack ``ref`` (``stacks.environment``: every hidden
+        parameter's value shown as ``******``).  1 request."""
+        with _refused(f"read the environment of stack {ref.partition('/')[0]}"):
+            return dict(self.heat.stacks.environment(ref))
+
     def progress(self, ref: str) -> dict[str, Any]:
         """``{status, done, reason, resources: {done, total}, started_at}`` of stack ``ref`` (see
         :func:`with_progress`; ``started_at``: :func:`operation_started`; a stack that is gone is

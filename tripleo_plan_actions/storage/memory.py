@@ -28,6 +28,8 @@ class MemoryPlanStore:
         self.exports: dict[str, bytes] = {}
         self.writes: list[tuple[str, str]] = []
         self.fail_on: set[str] = set()
+        #: plan containers another tool (tripleo-common) made: ``legacy``, ``take_over``
+        self.legacy_plans: dict[str, dict[str, bytes]] = {}
         #: what a killed create left (``unfinished``): a test puts ``{plan: {"execution": ...}}``
         self.left: dict[str, dict[str, Any]] = {}
         #: the paths a killed write left differing from the archive (``repair`` puts them back)
@@ -51,7 +53,33 @@ class MemoryPlanStore:
         return sorted(self.plans)
 
     def exists(self, name: str) -> bool:
-        return name in self.plans or name in self.left
+        return name in self.plans or name in self.left or name in self.legacy_plans
+
+    def legacy(self, name: str) -> dict[str, bytes]:
+        self._check("legacy", name)
+        if name in self.plans or name in self.left:
+            raise PlanExists(f"plan {name} is already managed by tripleo-plan")
+        if name not in self.legacy_plans:
+            raise PlanNotFound(f"there is no plan container {name} to adopt")
+        return dict(self.legacy_plans[name])
+
+    def take_over(self, name: str, files: Mapping[str, bytes], owner: str | None = None) -> None:
+        if name in self.plans or name not in self.legacy_plans:
+            raise PlanExists(f"plan {name} is already managed by tripleo-plan")
+        self._wrote("take_over", name)
+        self.plans[name] = dict(files)
+        self.input_store[name] = {}
+        self.records[name] = {}
+        del self.legacy_plans[name]
+
+    def release(self, name: str) -> int:
+        self._wrote("release", name)
+        self.left.pop(name, None)
+        if name in self.plans:
+            self.legacy_plans[name] = self.plans.pop(name)
+            removed = 1 + len(self.input_store.pop(name)) + len(self.records.pop(name))
+            return removed
+        return 0
 
     def load(self, name: str) -> dict[str, bytes]:
         self._check("load", name)

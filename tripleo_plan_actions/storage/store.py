@@ -42,9 +42,23 @@ class PlanStore(Protocol):
         own, the last it writes) or a later one exists."""
 
     def unfinished(self, name: str) -> dict[str, Any] | None:
-        """What a create killed before its end left of plan ``name``: ``{"execution": <the creating
-        execution or None>}`` while no revision from ``completed_by`` on exists (pruning removes
-        older ones, never the newest); None for a whole plan, no plan, or containers another tool made."""
+        """What a create (or adopt) killed before its end left of plan ``name``: ``{"execution": <the
+        creating execution or None>, "adopted": <a takeover's, to undo with release>}`` while no
+        revision from ``completed_by`` on exists (pruning removes older ones, never the newest);
+        None for a whole plan, no plan, or containers another tool made."""
+
+    def legacy(self, name: str) -> dict[str, bytes]:
+        """The files of plan ``name`` as tripleo-common left it, read only (PlanNotFound: no such
+        plan container; PlanExists: the pack already has the plan; PlanInputError: a container
+        not marked as a plan)."""
+
+    def take_over(self, name: str, files: Mapping[str, bytes], owner: str | None = None) -> None:
+        """Make legacy plan ``name`` (holding ``files``) the pack's, its container untouched; the
+        takeover is complete once revision 1 exists (until then :meth:`unfinished` says
+        ``adopted``: :meth:`release` undoes it)."""
+
+    def release(self, name: str) -> int:
+        """Undo :meth:`take_over` (the pack's records of ``name`` removed, its container kept)."""
 
     def write(self, name: str, old: Mapping[str, bytes], new: Mapping[str, bytes]) -> dict[str, builtins.list[str]]:
         """Make stored plan ``old`` into ``new`` whole, or leave it as it was; ``{written, deleted}``."""

@@ -40,6 +40,9 @@ CREATOR = "X-Container-Meta-Tripleo-Plan-Execution"
 #: On the records' container: the revision whose record completes the create (absent: 1; an
 #: import keeping a plan's records: its own ``import`` revision, written after them).
 COMPLETED_BY = "X-Container-Meta-Tripleo-Plan-Completed-By"
+#: On the records' container of an adopted plan (:meth:`SwiftPlanStore.take_over`): container
+#: ``P`` is tripleo-common's, so what a killed adopt left is removed without it.
+ADOPTED = "X-Container-Meta-Tripleo-Plan-Adopted"
 #: Above this many files a write goes as one extract-archive request instead of one PUT each.
 BULK_THRESHOLD = 4
 #: Swift's default (and usual maximum) number of entries per listing page.
@@ -205,7 +208,62 @@ class SwiftPlanStore:
         completed_by = headers.get(COMPLETED_BY.lower()) or "1"
         if max(self.revision_numbers(name), default=0) >= (int(completed_by) if completed_by.isdigit() else 1):
             return None
-        return {"execution": headers.get(CREATOR.lower()) or None}
+        return {"execution": headers.get(CREATOR.lower()) or None, "adopted": ADOPTED.lower() in headers}
+
+    # -- plans another tool made (tripleo-common) ----------------------------------------------
+    def legacy(self, name: str) -> dict[str, bytes]:
+        """The files of plan ``name`` as another tool (tripleo-common, Stein/Train) left it: its
+        container marked ``X-Container-Meta-Usage-Tripleo: plan``, without the pack's records.
+        Read only.  PlanNotFound without that container; PlanExists when the pack has the plan
+        (or what a killed adopt left: :meth:`unfinished`); PlanInputError for a container that is
+        not marked as a plan.  Requests: 1 account listing, 1 HEAD, 1 listing per 10,000 objects,
+        1 GET per object."""
+        found = self._containers(prefix=name) & {name, side(name)}
+        if side(name) in found:
+            raise PlanExists(f"plan {name} is already managed by tripleo-plan")
+        if name not in found:
+            raise PlanNotFound(f"there is no plan container {name} to adopt")
+        usage = self._call(f"read container {name}", self.swift.head_container, name).get(
+            "x-container-meta-usage-tripleo")
+        if usage != "plan":
+            raise PlanInputError(f"container {name} is not a TripleO plan (X-Container-Meta-Usage-Tripleo: "
+                                 f"{usage or 'not set'}, not plan)")
+        return {path: self._call(f"read {name}/{path}", self.swift.get_object, name, path)[1]
+                for path in self._names(name)}
+
+    def take_over(self, name: str, files: Mapping[str, bytes], owner: str | None = None) -> None:
+        """Make the legacy plan ``name`` (whose container holds ``files``, as :meth:`legacy` read
+        them) the pack's: its records' container, marked with ``owner`` and as an adoption, and
+        the plan archive.  Container ``name`` is not touched.  On failure what was written is
+        removed (:meth:`release`).  Requests: 1 container PUT, 1 archive PUT."""
+        marks = {CREATOR: owner or "", ADOPTED: "true"}
+        try:
+            self._call(f"create container {side(name)}", self.swift.put_container, side(name), headers=marks)
+            pauses.hold(pauses.COMMIT)
+            self._call(f"store plan {name}", self.swift.put_object, side(name), BUNDLE,
+                       archives.write_archive(files), content_type="application/gzip")
+        except BaseException:
+            self.release(name)
+            raise
+
+    def release(self, name: str) -> int:
+        """Undo :meth:`take_over`: remove the records' container of plan ``name`` and every object
+        in it, leaving container ``name`` (tripleo-common's) as it is; the objects removed.
+        Requests: 1 listing, 1 bulk-delete when not empty, 1 container DELETE."""
+        from swiftclient.exceptions import ClientException
+
+        try:
+            names = [f"{side(name)}/{o}" for o in self._names(side(name))]
+        except ServiceError:
+            names = []
+        if names:
+            self.bulk_delete(names)
+        try:
+            self.swift.delete_container(side(name))
+        except ClientException as error:
+            if error.http_status != 404:
+                raise ServiceError(f"Swift refused to delete container {side(name)}: {error}") from error
+        return len(names)
 
     def write(self, name: str, old: Mapping[str, bytes], new: Mapping[str, bytes]) -> dict[str, list[str]]:
         """Make stored plan ``old`` into ``new``: changed files, then the plan archive (the commit).

@@ -73,7 +73,7 @@ def clear_unfinished(ctx: Context, plan: str) -> bool:
     another tool's.  PlanBusy, naming it, while the creating execution still runs.  Requests: Swift
     1-2 (+ those of a delete), Mistral 1."""
     left = ctx.store.unfinished(plan)
-    if left is None:
+    if left is None or left.get("adopted"):  # a killed adopt's: container plan is tripleo-common's
         return False
     owner = left.get("execution")
     state = ctx.mistral.execution_state(owner) if owner and owner != ctx.execution else None

@@ -147,8 +147,9 @@ def shareable(record: Mapping[str, Any], renamed: Mapping[str, str], known: Iter
         for entry in shared.get(field) or ():
             if entry.get("sha256") and entry.get("source") != "plan":
                 entry["sha256"] = renamed.get(entry["sha256"], entry["sha256"])
-    if shared.get("replay"):
-        shared["replay"] = renamed.get(shared["replay"], shared["replay"])
+    for field in ("replay", "base_environment"):
+        if shared.get(field):
+            shared[field] = renamed.get(shared[field], shared[field])
     return shared
 
 
