@@ -80,7 +80,8 @@ def prepare(operation: str, request: WithFiles, state: StackState, stamp: Stamp,
     record.update({"skip_deploy_identifier": True} if request.skip_deploy_identifier else {},
                   **({"local_templates_dir": templates_dir} if templates_dir else {}))
     if legacy:
-        record.update(deployment_parameters=False, **({"base_environment": base_environment} if base_environment else {}))
+        record.update(deployment_parameters=False, **({"base_environment": base_environment} if base_environment
+                                                       else {}))
     replay = _replay_archive(record, contents)
     record["replay"] = plans.sha256(replay) if replay is not None else None
     action = "create" if state.stack is None else "update"
