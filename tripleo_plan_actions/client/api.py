@@ -8,6 +8,7 @@ actions do that inside Mistral.
 """
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from typing import Any, Callable, Mapping, NamedTuple, Sequence
@@ -393,6 +394,22 @@ class PlanClient:
                                      "TRIPLEO_PLAN_ACTIONS_CONFIG")
         return self.run("tripleo_plan.plan.import", {"plan": plan, "upload": self.swift.upload(data)}, **watching)
 
+    def adopt_plan(self, plan: str, passwords_file: str | None = None, **watching: Any) -> dict[str, Any]:
+        """Take over tripleo-common's plan ``plan`` and its stack; the passwords of
+        ``passwords_file`` (:func:`passwords_of`) go in ONE upload, never in the execution input."""
+        inputs: dict[str, Any] = {"plan": plan}
+        if passwords_file:
+            from tripleo_plan_actions.core import references
+
+            path = os.path.abspath(passwords_file)
+            try:
+                content = SizedFiles()[path]
+            except KeyError:
+                raise MissingUserFile(path) from None
+            given = json.dumps(passwords_of(path, content), sort_keys=True).encode()
+            inputs["user_upload"] = self._upload({references.ARCHIVE_PARAMETERS: given}, "the passwords")
+        return self.run("tripleo_plan.plan.adopt", inputs, **watching)
+
     def delete_plan(self, plan: str, force: bool = False, **watching: Any) -> dict[str, Any]:
         return self.run("tripleo_plan.plan.delete", {"plan": plan, "force": force}, **watching)
 
@@ -518,6 +535,21 @@ class PlanClient:
     def diff(self, plan: str, a: int, b: int, **watching: Any) -> dict[str, Any]:
         """What changed from revision ``a`` to ``b`` (secrets only as changed/unchanged)."""
         return self.run("tripleo_plan.history.diff", {"plan": plan, "a": a, "b": b}, **watching)
+
+
+def passwords_of(path: str, content: bytes) -> dict[str, Any]:
+    """The passwords of a ``--passwords-file``: a YAML mapping ``{name: value}``, or one under
+    ``parameter_defaults`` or ``passwords`` (an environment file, a plan-environment.yaml).
+    PlanInputError naming the file (and the line, for YAML that does not parse) otherwise."""
+    from tripleo_plan_actions.core import plan as plans
+
+    document = plans.load_yaml(path, content)
+    if isinstance(document, dict) and len(document) == 1 and set(document) & {"parameter_defaults", "passwords"}:
+        document = next(iter(document.values()))
+    if not isinstance(document, dict) or not document or not all(isinstance(k, str) for k in document):
+        raise PlanInputError(f"{path}: give the passwords as a mapping of names to values "
+                             "(or under parameter_defaults or passwords)")
+    return document
 
 
 def _check_plan_archive(path: str, data: bytes) -> None:

@@ -25,6 +25,7 @@ COMMANDS = {
     "check": commands.Check,
     "setup": commands.Setup,
     "plan create": commands.PlanCreate,
+    "plan adopt": commands.PlanAdopt,
     "plan amend": commands.PlanAmend,
     "plan list": commands.PlanList,
     "plan show": commands.PlanShow,

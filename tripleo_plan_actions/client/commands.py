@@ -225,6 +225,23 @@ class PlanCreate(Watching, ShowOne):
                                 networks_file=a.networks_file, description=a.description))
 
 
+class PlanAdopt(Watching, ShowOne):
+    """Take over a plan tripleo-common made, and its stack, in place (revision 1: adopt)."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument("name", metavar="PLAN")
+        parser.add_argument("--passwords-file", metavar="FILE",
+                            help="YAML: the passwords the stack lacks ({name: value}, or under "
+                                 "parameter_defaults or passwords); uploaded, never in the execution input")
+        self.add_watch_arguments(parser)
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace):
+        a = parsed_args
+        return one(self.watched(a, client(self).adopt_plan, a.name, passwords_file=a.passwords_file))
+
+
 class PlanAmend(Watching, ShowOne):
     """Add, replace or delete particular files of a plan."""
 

@@ -28,6 +28,7 @@ OPENSTACK_NAMES = {
     "check": "tripleo plan check",
     "setup": "tripleo plan setup",
     "plan create": "tripleo plan create",
+    "plan adopt": "tripleo plan adopt",
     "plan amend": "tripleo plan amend",
     "plan list": "tripleo plan list",
     "plan show": "tripleo plan show",
