@@ -91,8 +91,9 @@ def make_legacy_plan(undercloud: Any, name: str, templates: Path = SMALL_OVERCLO
 
 
 def remove_legacy_plan(undercloud: Any, plan: LegacyPlan, timeout: float = 120) -> None:
-    """Delete the stack (waiting for it) and the containers the old code left (``<plan>``,
-    ``<plan>-swift-rings``), so that later tests of the session do not meet them."""
+    """Delete the stack (waiting for it), the containers the old code left (``<plan>``,
+    ``<plan>-swift-rings``) and the pack's records of an adopted plan, so that later tests of the
+    session do not meet them."""
     from heatclient import client as heat_client, exc as heat_exc
 
     from tripleo_plan_actions.services import connections
@@ -108,7 +109,13 @@ def remove_legacy_plan(undercloud: Any, plan: LegacyPlan, timeout: float = 120) 
             break
         time.sleep(0.5)
     swift = connections.for_settings(str(undercloud.settings_file)).swift()
-    for container in (plan.name, f"{plan.name}-swift-rings"):
-        for entry in swift.get_container(container, full_listing=True)[1]:
-            swift.delete_object(container, entry["name"])
-        swift.delete_container(container)
+    from swiftclient.exceptions import ClientException
+
+    for container in (plan.name, f"{plan.name}-swift-rings", f"{plan.name}-tripleo-plan"):  # the last: adopted
+        try:
+            for entry in swift.get_container(container, full_listing=True)[1]:
+                swift.delete_object(container, entry["name"])
+            swift.delete_container(container)
+        except ClientException as error:
+            if error.http_status != 404:
+                raise

@@ -44,6 +44,8 @@ from tripleo_plan_actions.errors import PlanError, PlanInputError
 
 PASSWORDS_ENVIRONMENT = "tripleo-plan/passwords.yaml"
 PARAMETERS_ENVIRONMENT = "tripleo-plan/parameters.yaml"
+#: An adopted plan's first environment file: what its stack has that no template declares.
+BASE_ENVIRONMENT = "tripleo-plan/adopted-base.yaml"
 USER_FILES = "user-files/"
 
 #: Sections Heat accepts in an environment file (heat/common/environment_format.py).
@@ -339,10 +341,12 @@ def heat_arguments(plan: Mapping[str, bytes], environments: Iterable[Mapping[str
     (where the operator's copy of the templates lives, e.g.
     /usr/share/openstack-tripleo-heat-templates), references into it resolve to the plan's
     files, and plan files may reference user files above the tree.  ``passwords`` become the
-    first environment file, ``parameters`` the last (each left out when empty).  ``environment``
-    is ``base`` ({} without): Heat merges the files into it (:func:`merge_environments`), so its
-    parameters stay even where no template declares them (an adopted stack's, see
-    :func:`tripleo_plan_actions.core.legacy.undeclared`).
+    first environment file, ``parameters`` the last (each left out when empty); ``base`` (an
+    environment: an adopted stack's parameters that no template declares, see
+    :func:`tripleo_plan_actions.core.legacy.undeclared`) comes before them all, as
+    :data:`BASE_ENVIRONMENT`: Heat keeps the first file's parameters whole, and of the later
+    files' only the declared ones (:func:`merge_environments`).  ``environment`` is empty: Heat
+    ignores it when environment files are given.
 
     Raises MissingFile for a reference to a file nobody shipped, PlanInputError for YAML that
     does not parse, EnvironmentInputError for an environment Heat would refuse.
@@ -358,6 +362,8 @@ def heat_arguments(plan: Mapping[str, bytes], environments: Iterable[Mapping[str
         raise EnvironmentInputError(f"{root_template}: not a Heat template (no template version)")
     template = builder.template(data, root)
     names = []
+    if base:
+        names.append(builder.add(BASE_ENVIRONMENT, _dump_yaml(_canonical(base)), "the adopted base environment"))
     if passwords:
         names.append(builder.add(PASSWORDS_ENVIRONMENT, _dump_yaml(
             {"parameter_defaults": _canonical(passwords)}), "the generated passwords"))
@@ -367,7 +373,7 @@ def heat_arguments(plan: Mapping[str, bytes], environments: Iterable[Mapping[str
         names.append(builder.add(PARAMETERS_ENVIRONMENT, _dump_yaml(
             {"parameter_defaults": _canonical(parameters)}), "the explicit parameters"))
     return {"template": template, "files": dict(sorted(builder.files.items())),
-            "environment_files": names, "environment": copy.deepcopy(dict(base or {}))}
+            "environment_files": names, "environment": {}}
 
 
 # -- Heat's server-side merge (heat/common/environment_util.py), in pure Python ------------------
@@ -422,12 +428,11 @@ def effective_environment(arguments: Mapping[str, Any]) -> dict[str, Any]:
         if name not in files:
             raise MissingFile(f"environment file {name} is not in files")
         environments.append((name, _environment_data(name, files[name])))
-    return merge_environments(environments, parameter_types(arguments["template"], files),
-                              base=arguments.get("environment"))
+    return merge_environments(environments, parameter_types(arguments["template"], files))
 
 
 def merge_environments(environments: Iterable[tuple[str, Mapping[str, Any]]],
-                       types: Mapping[str, Any], base: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                       types: Mapping[str, Any]) -> dict[str, Any]:
     """Heat's merge of parsed environment files, in order, given the declared parameter ``types``.
 
     parameters / parameter_defaults: the first file that sets a section gives it whole; after
@@ -435,12 +440,10 @@ def merge_environments(environments: Iterable[tuple[str, Mapping[str, Any]]],
     (``parameter_merge_strategies``, fixed by the first file that sets the parameter; default
     overwrite: the later file's value replaces the whole parameter, nested mappings included).
     resource_registry: the later file's top-level keys replace the earlier ones (``resources``
-    as one key); null values are skipped.  ``base``: the request's ``environment``, which the
-    files are merged into (as if it were the first file).
+    as one key); null values are skipped.
     """
     merged: dict[str, Any] = {"parameters": {}, "resource_registry": {}, "parameter_defaults": {},
                               "encrypted_param_names": [], "event_sinks": []}
-    merged.update(copy.deepcopy({key: value for key, value in (base or {}).items() if value}))
     chosen: dict[str, str] = {}
     for name, environment in environments:
         sections = copy.deepcopy(dict(environment))
