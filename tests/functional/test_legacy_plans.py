@@ -112,8 +112,19 @@ def adopted_then_updated(undercloud, swift, heat, made, *adopt_options):
     environment, the same AdminPassword (hidden: read through the resource that uses it), the
     old container unwritten, and the history 1 adopt, 2 update."""
     before, old_objects = heat.stacks.environment(made.stack_id), objects(swift, made.name)
+    swift_log, heat_log = undercloud.request_log("swift"), undercloud.request_log("heat")
+    marks = swift_log.mark(), heat_log.mark()
     adopted = cli(undercloud, "plan", "adopt", made.name, *adopt_options, "-f", "json")
     assert adopted.returncode == 0, adopted.stderr
+    # Swift: HEAD records' container (a killed adopt's?), account listing, HEAD + listing + 1 GET
+    # per object of the plan container, PUT records' container + plan archive, inputs listing +
+    # PUT replay archive, PUT revision 1 (+ the client's upload of the passwords: PUT, GET, DELETE).
+    calls = [(r["method"], r["path"]) for r in swift_log.since(marks[0]) if not r["path"].startswith("/auth")]
+    assert len(calls) == 9 + len(old_objects) + (3 if adopt_options else 0), calls
+    read = [path.split(f"/{made.name}/", 1)[1] for method, path in calls if method == "GET" and f"/{made.name}/" in path]
+    assert sorted(read) == sorted(old_objects)  # each object once
+    assert [method for method, _ in calls].count("PUT") == 4 + (1 if adopt_options else 0)
+    assert [r["method"] for r in heat_log.since(marks[1])] == ["GET"] * 3  # the stack (found by name), its environment
     result = json.loads(adopted.stdout)
     assert (result["revision"], result["stack"]) == (1, "CREATE_COMPLETE")
     assert result["environments"][:3] == ["overcloud-resource-registry-puppet.yaml",
