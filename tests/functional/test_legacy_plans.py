@@ -121,7 +121,8 @@ def adopted_then_updated(undercloud, swift, heat, made, *adopt_options):
     # PUT replay archive, PUT revision 1 (+ the client's upload of the passwords: PUT, GET, DELETE).
     calls = [(r["method"], r["path"]) for r in swift_log.since(marks[0]) if not r["path"].startswith("/auth")]
     assert len(calls) == 9 + len(old_objects) + (3 if adopt_options else 0), calls
-    read = [path.split(f"/{made.name}/", 1)[1] for method, path in calls if method == "GET" and f"/{made.name}/" in path]
+    inside = f"/{made.name}/"
+    read = [path.split(inside, 1)[1] for method, path in calls if method == "GET" and inside in path]
     assert sorted(read) == sorted(old_objects)  # each object once
     assert [method for method, _ in calls].count("PUT") == 4 + (1 if adopt_options else 0)
     assert [r["method"] for r in heat_log.since(marks[1])] == ["GET"] * 3  # the stack (found by name), its environment
