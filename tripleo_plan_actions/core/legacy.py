@@ -188,6 +188,13 @@ def _passwords_given(plan: str, stack_defaults: Mapping[str, Any], deployed: Dep
             "--passwords-file FILE); a new value would change them on every node")
 
 
+def _recovered(stack_defaults: Mapping[str, Any], given: set[str]) -> list[str]:
+    """The passwords the stack shows (Heat hides only its templates' hidden parameters) and
+    nothing ``given`` names: read back from the stack rather than lost.  Sorted."""
+    return sorted(name for name, value in stack_defaults.items()
+                  if passwords.is_secret(name) and value != HIDDEN and name not in given)
+
+
 def takeover(plan: str, environment: Mapping[str, Any], files: Mapping[str, bytes],
              stack_defaults: Mapping[str, Any], given: Mapping[str, Any]) -> Takeover:
     """The :class:`Takeover` of the tripleo-common plan ``plan`` (plan-environment.yaml
@@ -210,9 +217,7 @@ def takeover(plan: str, environment: Mapping[str, Any], files: Mapping[str, byte
     documents += [_defaults(data) for _name, data in deployed.inline]
     set_by_files = {name for document in documents for name in document}
     plan_passwords = _section(environment, "passwords")
-    recovered = sorted(name for name, value in stack_defaults.items()
-                       if passwords.is_secret(name) and value != HIDDEN and name not in given
-                       and name not in set_by_files and name not in deployed.generated.get("parameter_defaults", {}))
+    recovered = _recovered(stack_defaults, set_by_files | set(given) | set(_defaults(deployed.generated)))
     level = {**{name: stack_defaults[name] for name in recovered}, **given}
     generated = deep_update(level, _defaults(deployed.generated))
     merged: dict[str, Any] = {}
