@@ -109,6 +109,10 @@ class MemoryStacks:
             return dict(found["environment"])
         return environments.effective_environment(found["arguments"])
 
+    def resource_value(self, ref: str, name: str) -> Any:
+        """A test's ``resource_values`` of the stack (an old overcloud's generated passwords)."""
+        return self.stacks[ref.partition("/")[0]].get("resource_values", {}).get(name)
+
     def progress(self, ref: str) -> dict[str, Any]:
         found = self.outcome(ref, outputs=False)
         return {"status": found.status, "done": not found.status.endswith("IN_PROGRESS"), "reason": found.reason,

@@ -158,3 +158,19 @@ def test_what_a_killed_adopt_left_is_undone_and_never_deletes_the_old_container(
     assert ctx.store.plans[PLAN] == files
     assert adopt.start(adopt.Request(plan=PLAN), ctx)["revision"] == 1
     assert ctx.store.revision_numbers(PLAN) == [1]
+
+
+def test_old_overclouds_resource_passwords_and_the_rabbit_default_are_recovered_not_refused():
+    files = legacy_files()
+    environment = yaml.safe_load(files[plans.PLAN_ENVIRONMENT])
+    rabbit = environment["passwords"]["RabbitPassword"]
+    for name in ("PcsdPassword", "RpcPassword"):
+        del environment["passwords"][name]
+    files[plans.PLAN_ENVIRONMENT] = yaml.safe_dump(environment).encode()
+    ctx = legacy_context(files, {"parameter_defaults": {"RpcPassword": legacy.HIDDEN}})
+    ctx.stacks.stacks[PLAN]["resource_values"] = {"PcsdPassword": "from-the-resource"}  # an old RandomString
+    result = adopt.start(adopt.Request(plan=PLAN), ctx)
+    assert (result["recovered_passwords"], result["given_passwords"]) == (["PcsdPassword", "RpcPassword"], [])
+    update.start(update.Request(plan=PLAN), ctx)
+    sent = environments.effective_environment(ctx.stacks.stacks[PLAN]["arguments"])["parameter_defaults"]
+    assert (sent["PcsdPassword"], sent["RpcPassword"]) == ("from-the-resource", rabbit)

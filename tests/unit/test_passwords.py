@@ -189,6 +189,13 @@ def test_admin_token_becomes_keystone_password():
     assert result["KeystonePassword"] == "new"
 
 
+def test_rpc_and_notify_passwords_default_to_the_rabbit_password_as_tripleo_common_did():
+    result = generate({"RabbitPassword": "rabbit", "NotifyPassword": "own", "MigrationSshKey": {}})
+    assert (result["RpcPassword"], result["NotifyPassword"]) == ("rabbit", "own")
+    fresh = generate()
+    assert fresh["RpcPassword"] != fresh["RabbitPassword"]  # a new plan: each its own
+
+
 def test_two_calls_give_different_values(generated):
     other = generate(now=NOW)
     for name in EXPECTED_NAMES:

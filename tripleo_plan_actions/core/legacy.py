@@ -171,11 +171,33 @@ def _refuse_pending(plan: str, deployed: Deployed, files: Mapping[str, bytes]) -
             "then adopt the plan")
 
 
+#: Passwords that old overclouds' templates generated as stack resources (``OS::Heat::RandomString``,
+#: its ``value`` attribute): tripleo-common read them from there when the plan lacked them.
+RESOURCE_PASSWORDS = ("HeatAuthEncryptionKey", "HorizonSecret", "MysqlRootPassword", "PcsdPassword", "RabbitCookie")
+
+
+def resource_passwords_to_read(environment: Mapping[str, Any], stack_defaults: Mapping[str, Any]) -> list[str]:
+    """The :data:`RESOURCE_PASSWORDS` that neither the plan's ``passwords`` nor the stack's
+    parameter_defaults hold: to read from the stack's resources of those names (as tripleo-common's
+    GeneratePasswordsAction did), into the stack's parameter_defaults.  Pure."""
+    held = set(_section(environment, "passwords")) | set(stack_defaults)
+    return [name for name in RESOURCE_PASSWORDS if name not in held]
+
+
+#: tripleo-common's rule (GeneratePasswordsAction, Stein on): a plan that has ``RabbitPassword``
+#: but not these gives them its value (oslo.messaging used RabbitPassword before they existed).
+RABBIT_DEFAULTED = ("RpcPassword", "NotifyPassword")
+
+
 def _passwords_given(plan: str, stack_defaults: Mapping[str, Any], deployed: Deployed,
-                     files: Mapping[str, bytes], given: Mapping[str, Any]) -> None:
+                     files: Mapping[str, bytes], given: Mapping[str, Any]) -> dict[str, Any]:
     """Refuse a takeover that would lose a password (the stack hides it and neither the plan nor
-    the operator gives it) or change one (the operator gives one the stack does not lack)."""
+    the operator gives it) or change one (the operator gives one the stack does not lack); the
+    hidden ones tripleo-common's own rule gives (:data:`RABBIT_DEFAULTED`), ``{name: value}``."""
     missing = missing_passwords(stack_defaults, deployed, files)
+    rabbit = _defaults(deployed.generated).get("RabbitPassword")
+    implied = {name: rabbit for name in RABBIT_DEFAULTED if name in missing and name not in given and rabbit}
+    missing = [name for name in missing if name not in implied]
     extra = sorted(set(given) - set(missing))
     if extra:
         raise PlanInputError(f"passwords given for plan {plan} that its stack does not lack: {', '.join(extra)} "
@@ -186,6 +208,7 @@ def _passwords_given(plan: str, stack_defaults: Mapping[str, Any], deployed: Dep
             f"plan {plan} lacks {len(lacking)} passwords its deployed stack uses, which Heat shows only as "
             f"{HIDDEN}: {', '.join(lacking)}. Give their values (tripleo-plan plan adopt {plan} "
             "--passwords-file FILE); a new value would change them on every node")
+    return implied
 
 
 def _recovered(stack_defaults: Mapping[str, Any], given: set[str]) -> list[str]:
@@ -199,7 +222,8 @@ def takeover(plan: str, environment: Mapping[str, Any], files: Mapping[str, byte
              stack_defaults: Mapping[str, Any], given: Mapping[str, Any]) -> Takeover:
     """The :class:`Takeover` of the tripleo-common plan ``plan`` (plan-environment.yaml
     ``environment``, ``files``) whose stack's ``stacks.environment`` has ``stack_defaults`` as its
-    parameter_defaults ({} without a stack), with the operator's ``given`` passwords.
+    parameter_defaults ({} without a stack), with the operator's ``given`` passwords (the hidden
+    ones tripleo-common's rule gives, :data:`RABBIT_DEFAULTED`, count as ``recovered``).
 
     Replayed in the pack's order (the plan's passwords first, then each tracked file; Heat merging
     them), it gives the values tripleo-common's order gave (:func:`deployed_environments`, merged
@@ -212,13 +236,14 @@ def takeover(plan: str, environment: Mapping[str, Any], files: Mapping[str, byte
     """
     deployed = deployed_environments(environment, files)
     _refuse_pending(plan, deployed, files)
-    _passwords_given(plan, stack_defaults, deployed, files, given)
+    implied = _passwords_given(plan, stack_defaults, deployed, files, given)
     documents = [_defaults(plans.load_yaml(path, files[path])) for path in deployed.paths]
     documents += [_defaults(data) for _name, data in deployed.inline]
     set_by_files = {name for document in documents for name in document}
     plan_passwords = _section(environment, "passwords")
-    recovered = _recovered(stack_defaults, set_by_files | set(given) | set(_defaults(deployed.generated)))
-    level = {**{name: stack_defaults[name] for name in recovered}, **given}
+    shown = _recovered(stack_defaults, set_by_files | set(given) | set(_defaults(deployed.generated)))
+    level = {**{name: stack_defaults[name] for name in shown}, **implied, **given}
+    recovered = sorted([*shown, *implied])
     generated = deep_update(level, _defaults(deployed.generated))
     merged: dict[str, Any] = {}
     for document in [*documents, generated]:

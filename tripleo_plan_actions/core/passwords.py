@@ -189,7 +189,9 @@ def generate(existing: Mapping[str, Any] | None = None, random: RandomSource | N
       every later update; there is no rotation here.  Names not in :data:`PASSWORD_NAMES` are
       ignored and not returned.
     * Legacy: when ``KeystonePassword`` is missing but ``AdminToken`` (its name before the
-      rename) is present, ``KeystonePassword`` takes the ``AdminToken`` value.
+      rename) is present, ``KeystonePassword`` takes the ``AdminToken`` value; when
+      ``RpcPassword`` or ``NotifyPassword`` is missing but ``RabbitPassword`` is present, it takes
+      that value (tripleo-common's rule: oslo.messaging used RabbitPassword before they existed).
     * ``random``: the randomness (default :class:`SecretsRandom`).  With a deterministic source
       and a fixed ``now`` every value is reproducible except ``MigrationSshKey``, whose RSA key
       comes from the ``cryptography`` library's own CSPRNG.
@@ -207,6 +209,8 @@ def generate(existing: Mapping[str, Any] | None = None, random: RandomSource | N
             result[name] = copy.deepcopy(existing[name])
         elif name == "KeystonePassword" and existing.get("AdminToken") is not None:
             result[name] = copy.deepcopy(existing["AdminToken"])
+        elif name in ("RpcPassword", "NotifyPassword") and existing.get("RabbitPassword") is not None:
+            result[name] = copy.deepcopy(existing["RabbitPassword"])
         else:
             result[name] = _new_value(name, rnd, created)
     return result

@@ -108,6 +108,17 @@ class HeatStacks:
         with _refused(f"read the environment of stack {ref.partition('/')[0]}"):
             return dict(self.heat.stacks.environment(ref))
 
+    def resource_value(self, ref: str, name: str) -> Any:
+        """The ``value`` attribute of stack ``ref``'s resource ``name`` (an old overcloud's
+        generated password), or None when the stack has no such resource.  1 request."""
+        from heatclient import exc as heat_exc
+
+        with _refused(f"read resource {name} of stack {ref.partition('/')[0]}"):
+            try:
+                return self.heat.resources.get(ref, name).attributes.get("value")
+            except heat_exc.HTTPNotFound:
+                return None
+
     def progress(self, ref: str) -> dict[str, Any]:
         """``{status, done, reason, resources: {done, total}, started_at}`` of stack ``ref`` (see
         :func:`with_progress`; ``started_at``: :func:`operation_started`; a stack that is gone is

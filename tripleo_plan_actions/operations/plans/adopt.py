@@ -70,11 +70,21 @@ class Adoption:
 
 
 def read_state(ctx: Context, request: Request) -> State:
-    """The legacy plan, its stack and the given passwords.  Requests: Swift those of the store's
-    ``legacy`` (1 GET per object) + 1 (an upload); Heat 1, + 1 (the environment) with a stack."""
+    """The legacy plan, its stack and the given passwords; a :data:`.legacy.RESOURCE_PASSWORDS`
+    password neither the plan nor the stack's environment holds is read from the stack's resource
+    of that name, when it has one, into the environment (as tripleo-common did).  Requests: Swift
+    those of the store's ``legacy`` (1 GET per object) + 1 (an upload); Heat 1, + 1 (the
+    environment) with a stack, + 1 per resource password to read (none when the plan has them)."""
     files = ctx.store.legacy(request.plan)
     found = ctx.stacks.find(request.plan)
     environment = ctx.stacks.environment(found.ref) if found is not None else {}
+    if found is not None and plans.PLAN_ENVIRONMENT in files:
+        defaults = environment.setdefault("parameter_defaults", {})
+        plan_environment = plans.load_yaml(plans.PLAN_ENVIRONMENT, files[plans.PLAN_ENVIRONMENT]) or {}
+        for name in legacy.resource_passwords_to_read(plan_environment, defaults):
+            value = ctx.stacks.resource_value(found.ref, name)
+            if value is not None:
+                defaults[name] = value
     _, given = inputs.user_upload(ctx.store, request.user_upload)
     return State(files, found, environment, given)
 
