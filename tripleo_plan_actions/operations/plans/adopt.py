@@ -22,7 +22,6 @@ from typing import Any
 from tripleo_plan_actions.core import (
     archive as archives,
     environment as environments,
-    history,
     legacy,
     plan as plans,
     revisions,
@@ -30,6 +29,7 @@ from tripleo_plan_actions.core import (
 from tripleo_plan_actions.errors import PlanBusy, PlanError
 from tripleo_plan_actions.operations import inputs, stack as stacks
 from tripleo_plan_actions.operations.context import Context
+from tripleo_plan_actions.operations.plans import new
 from tripleo_plan_actions.operations.replay import REPLAY_INPUT
 from tripleo_plan_actions.services.heat_stacks import Stack
 
@@ -178,15 +178,8 @@ def clear_killed(ctx: Context, plan: str) -> None:
     """Undo what an adopt killed before revision 1 left (the records' container beside the
     untouched plan container); PlanBusy while that adopt's execution still runs.  Requests:
     Swift 1-2 (+ those of a release), Mistral 1 when something was left."""
-    left = ctx.store.unfinished(plan)
-    if left is None or not left.get("adopted"):
-        return
-    owner = left.get("execution")
-    state = ctx.mistral.execution_state(owner) if owner and owner != ctx.execution else None
-    if state is not None and state not in history.FINAL_STATES:
-        raise PlanBusy(f"plan {plan} is being adopted by Mistral execution {owner} ({state}); "
-                       "try again when it has ended")
-    ctx.store.release(plan)
+    if new.killed_rest(ctx, plan, adopted=True) is not None:
+        ctx.store.release(plan)
 
 
 def start(request: Request, ctx: Context) -> dict[str, Any]:

@@ -72,13 +72,23 @@ def clear_unfinished(ctx: Context, plan: str) -> bool:
     revision 1): True when there was such a rest, now removed; False when the plan is whole or
     another tool's.  PlanBusy, naming it, while the creating execution still runs.  Requests: Swift
     1-2 (+ those of a delete), Mistral 1."""
-    left = ctx.store.unfinished(plan)
-    if left is None or left.get("adopted"):  # a killed adopt's: container plan is tripleo-common's
+    if killed_rest(ctx, plan, adopted=False) is None:  # (a killed adopt's: container plan is tripleo-common's)
         return False
+    ctx.store.delete(plan)
+    return True
+
+
+def killed_rest(ctx: Context, plan: str, adopted: bool) -> dict[str, Any] | None:
+    """What a create or import (``adopted`` False) or an adopt (True) killed before its end left
+    of ``plan`` (:meth:`~tripleo_plan_actions.storage.store.PlanStore.unfinished`), once its
+    execution is over; None when there is no such rest.  PlanBusy, naming the execution, while it
+    still runs.  Requests: Swift 1-2, Mistral 1 when something was left."""
+    left = ctx.store.unfinished(plan)
+    if left is None or bool(left.get("adopted")) != adopted:
+        return None
     owner = left.get("execution")
     state = ctx.mistral.execution_state(owner) if owner and owner != ctx.execution else None
     if state is not None and state not in history.FINAL_STATES:
-        raise PlanBusy(f"plan {plan} is being created by Mistral execution {owner} ({state}); "
-                       "try again when it has ended")
-    ctx.store.delete(plan)
-    return True
+        raise PlanBusy(f"plan {plan} is being {'adopted' if adopted else 'created'} by Mistral execution "
+                       f"{owner} ({state}); try again when it has ended")
+    return left
