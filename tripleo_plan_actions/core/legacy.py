@@ -184,19 +184,14 @@ def resource_passwords_to_read(environment: Mapping[str, Any], stack_defaults: M
     return [name for name in RESOURCE_PASSWORDS if name not in held]
 
 
-#: tripleo-common's rule (GeneratePasswordsAction, Stein on): a plan that has ``RabbitPassword``
-#: but not these gives them its value (oslo.messaging used RabbitPassword before they existed).
-RABBIT_DEFAULTED = ("RpcPassword", "NotifyPassword")
-
-
 def _passwords_given(plan: str, stack_defaults: Mapping[str, Any], deployed: Deployed,
                      files: Mapping[str, bytes], given: Mapping[str, Any]) -> dict[str, Any]:
     """Refuse a takeover that would lose a password (the stack hides it and neither the plan nor
     the operator gives it) or change one (the operator gives one the stack does not lack); the
-    hidden ones tripleo-common's own rule gives (:data:`RABBIT_DEFAULTED`), ``{name: value}``."""
+    hidden ones tripleo-common's own rule gives (:data:`.passwords.RABBIT_DEFAULTED`), ``{name: value}``."""
     missing = missing_passwords(stack_defaults, deployed, files)
     rabbit = _defaults(deployed.generated).get("RabbitPassword")
-    implied = {name: rabbit for name in RABBIT_DEFAULTED if name in missing and name not in given and rabbit}
+    implied = {name: rabbit for name in passwords.RABBIT_DEFAULTED if name in missing and name not in given and rabbit}
     missing = [name for name in missing if name not in implied]
     extra = sorted(set(given) - set(missing))
     if extra:
@@ -223,7 +218,7 @@ def takeover(plan: str, environment: Mapping[str, Any], files: Mapping[str, byte
     """The :class:`Takeover` of the tripleo-common plan ``plan`` (plan-environment.yaml
     ``environment``, ``files``) whose stack's ``stacks.environment`` has ``stack_defaults`` as its
     parameter_defaults ({} without a stack), with the operator's ``given`` passwords (the hidden
-    ones tripleo-common's rule gives, :data:`RABBIT_DEFAULTED`, count as ``recovered``).
+    ones tripleo-common's rule gives, :data:`.passwords.RABBIT_DEFAULTED`, count as ``recovered``).
 
     Replayed in the pack's order (the plan's passwords first, then each tracked file; Heat merging
     them), it gives the values tripleo-common's order gave (:func:`deployed_environments`, merged

@@ -56,6 +56,9 @@ __all__ = [
 
 #: What :func:`mask` shows instead of a secret value.
 MASK = "******"
+#: tripleo-common's rule (GeneratePasswordsAction, Stein on): missing, these take ``RabbitPassword``'s
+#: value (oslo.messaging used RabbitPassword before they existed).
+RABBIT_DEFAULTED = ("RpcPassword", "NotifyPassword")
 
 #: Alphabet of the plain passwords (digits, lower and upper case ASCII letters).
 ALPHABET = string.digits + string.ascii_lowercase + string.ascii_uppercase
@@ -209,7 +212,7 @@ def generate(existing: Mapping[str, Any] | None = None, random: RandomSource | N
             result[name] = copy.deepcopy(existing[name])
         elif name == "KeystonePassword" and existing.get("AdminToken") is not None:
             result[name] = copy.deepcopy(existing["AdminToken"])
-        elif name in ("RpcPassword", "NotifyPassword") and existing.get("RabbitPassword") is not None:
+        elif name in RABBIT_DEFAULTED and existing.get("RabbitPassword") is not None:
             result[name] = copy.deepcopy(existing["RabbitPassword"])
         else:
             result[name] = _new_value(name, rnd, created)
